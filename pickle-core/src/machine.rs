@@ -1,0 +1,1117 @@
+//! The pickle machine: runs opcodes in a loop over an explicit stack and
+//! builds a [`Value`] graph. Nothing is executed and nothing recurses on
+//! depth the input controls.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use num_bigint::BigInt;
+
+use crate::compat;
+use crate::decode::{DecodeOptions, StringEncoding};
+use crate::error::{Error, ErrorKind, Result};
+use crate::opcodes::{self as op, name as op_name};
+use crate::read::{Chunk, Input, Short};
+use crate::text::{self, ParsedInt, PyText};
+use crate::value::{Construct, Global, Item, Node, Object, Value};
+
+/// Memory charged per node, per stack or container item, per memo slot.
+const NODE_COST: u64 = (std::mem::size_of::<Node<'static>>() + 8) as u64;
+const ITEM_COST: u64 = std::mem::size_of::<Item>() as u64;
+
+/// The memo: dense slots for the keys picklers use (0, 1, 2, ...), a map for
+/// the sparse keys only a hostile or odd stream uses.
+#[derive(Default)]
+struct Memo {
+    dense: Vec<Option<Item>>,
+    sparse: HashMap<u64, Item>,
+    count: usize,
+}
+
+/// Keys this far past the dense end still grow the dense table.
+const MEMO_DENSE_SLACK: u64 = 4096;
+
+impl Memo {
+    fn get(&self, key: u64) -> Option<Item> {
+        match self.dense.get(key as usize) {
+            Some(slot) => *slot,
+            None => self.sparse.get(&key).copied(),
+        }
+    }
+}
+
+pub(crate) struct Machine<'a, 'o> {
+    value: Value<'a>,
+    stack: Vec<Item>,
+    marks: Vec<usize>,
+    memo: Memo,
+    proto: u8,
+    opts: &'o DecodeOptions,
+    used: u64,
+    budget: u64,
+    buffers: u64,
+}
+
+type Res<T> = Result<T>;
+
+#[cold]
+fn err(kind: ErrorKind, at: u64, what: &str, detail: impl std::fmt::Display) -> Error {
+    Error::at(kind, at, what, detail)
+}
+
+fn short(s: Short, code: u8, at: u64, wanted: Option<u64>) -> Error {
+    s.into_error(op_name(code).unwrap_or("opcode"), at, wanted)
+}
+
+impl<'a, 'o> Machine<'a, 'o> {
+    pub(crate) fn new(opts: &'o DecodeOptions, input_len: Option<u64>) -> Self {
+        Machine {
+            value: Value::new(),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Memo::default(),
+            proto: 0,
+            opts,
+            used: 0,
+            budget: opts.limits.alloc_budget(input_len.unwrap_or(0)),
+            buffers: 0,
+        }
+    }
+
+    /// Runs until STOP and returns the graph with its root set.
+    pub(crate) fn run<I: Input<'a>>(mut self, input: &mut I) -> Res<Value<'a>> {
+        let root = self.run_loop(input)?;
+        self.value.set_root(root);
+        Ok(self.value)
+    }
+
+    #[inline]
+    fn charge(&mut self, bytes: u64, at: u64) -> Res<()> {
+        self.used = self.used.saturating_add(bytes);
+        if self.used > self.budget { Err(self.over_budget(at)) } else { Ok(()) }
+    }
+
+    #[cold]
+    fn over_budget(&self, at: u64) -> Error {
+        err(
+            ErrorKind::LimitExceeded,
+            at,
+            "allocation limit exceeded",
+            format_args!("decoding would allocate more than {} bytes", self.budget),
+        )
+    }
+
+    /// Grows the budget for input read so far when the total length was not
+    /// known up front (readers).
+    fn grow_budget_for_reader(&mut self, pos: u64) {
+        let for_input = self.opts.limits.alloc_budget(pos);
+        if for_input > self.budget {
+            self.budget = for_input;
+        }
+    }
+
+    #[inline]
+    fn node(&mut self, node: Node<'a>, at: u64) -> Res<Item> {
+        self.charge(NODE_COST, at)?;
+        match self.value.push_at(node, at) {
+            Some(item) => Ok(item),
+            None => {
+                Err(err(ErrorKind::LimitExceeded, at, "too many values", "a pickle may build at most 2^32-1 nodes"))
+            }
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, item: Item, at: u64) -> Res<()> {
+        if self.stack.len() + self.marks.len() >= self.opts.limits.max_depth {
+            return Err(self.too_deep(at));
+        }
+        self.stack.push(item);
+        Ok(())
+    }
+
+    #[cold]
+    fn too_deep(&self, at: u64) -> Error {
+        err(
+            ErrorKind::LimitExceeded,
+            at,
+            "nesting too deep",
+            format_args!("the stack would exceed the depth limit of {}", self.opts.limits.max_depth),
+        )
+    }
+
+    #[inline]
+    fn push_node(&mut self, node: Node<'a>, at: u64) -> Res<()> {
+        let item = self.node(node, at)?;
+        self.push(item, at)
+    }
+
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn pop(&mut self, code: u8, at: u64) -> Res<Item> {
+        if self.stack.len() <= self.fence() {
+            return Err(underflow(code, at));
+        }
+        self.stack.pop().ok_or_else(|| underflow(code, at))
+    }
+
+    #[inline]
+    fn top(&self, code: u8, at: u64) -> Res<Item> {
+        if self.stack.len() <= self.fence() {
+            return Err(underflow(code, at));
+        }
+        self.stack.last().copied().ok_or_else(|| underflow(code, at))
+    }
+
+    /// Pops the last MARK and returns where it was: the items above it are
+    /// `self.stack[k..]`.
+    fn pop_mark(&mut self, code: u8, at: u64) -> Res<usize> {
+        let k = self.marks.pop().ok_or_else(|| {
+            err(
+                ErrorKind::MissingMark,
+                at,
+                &format!("{} without MARK", op_name(code).unwrap_or("opcode")),
+                "could not find MARK",
+            )
+        })?;
+        let n = self.stack.len() - k;
+        if n > self.opts.limits.max_container_len {
+            return Err(err(
+                ErrorKind::LimitExceeded,
+                at,
+                "container too long",
+                format_args!("{n} items exceed the limit of {}", self.opts.limits.max_container_len),
+            ));
+        }
+        Ok(k)
+    }
+
+    /// Pops the MARK and the items above it into a vector.
+    fn mark_items(&mut self, code: u8, at: u64) -> Res<Vec<Item>> {
+        let k = self.pop_mark(code, at)?;
+        self.charge(ITEM_COST * (self.stack.len() - k) as u64, at)?;
+        Ok(self.stack.split_off(k))
+    }
+
+    /// Pops the MARK and returns the target below it (the list, dict or set
+    /// that APPENDS, SETITEMS or ADDITEMS works on) and where the items start.
+    fn mark_target(&mut self, code: u8, at: u64) -> Res<(Item, usize)> {
+        let k = self.pop_mark(code, at)?;
+        if k == 0 || k <= self.fence() {
+            return Err(underflow(code, at));
+        }
+        Ok((self.stack[k - 1], k))
+    }
+
+    fn memo_put(&mut self, key: u64, item: Item, at: u64) -> Res<()> {
+        let memo = &mut self.memo;
+        let exists = memo.get(key).is_some();
+        if !exists && memo.count >= self.opts.limits.max_memo {
+            return Err(err(
+                ErrorKind::LimitExceeded,
+                at,
+                "memo too large",
+                format_args!("it would exceed the limit of {} entries", self.opts.limits.max_memo),
+            ));
+        }
+        let dense_len = memo.dense.len() as u64;
+        if key < dense_len {
+            memo.dense[key as usize] = Some(item);
+        } else if key < dense_len + MEMO_DENSE_SLACK {
+            let grow = key + 1 - dense_len;
+            self.used = self.used.saturating_add(grow * ITEM_COST);
+            if self.used > self.budget {
+                return Err(self.over_budget(at));
+            }
+            let memo = &mut self.memo;
+            memo.dense.resize(key as usize + 1, None);
+            memo.dense[key as usize] = Some(item);
+        } else {
+            self.charge(ITEM_COST * 3, at)?;
+            self.memo.sparse.insert(key, item);
+        }
+        if !exists {
+            self.memo.count += 1;
+        }
+        Ok(())
+    }
+
+    fn memo_get(&mut self, key: u64, code: u8, at: u64) -> Res<()> {
+        match self.memo.get(key) {
+            Some(item) => self.push(item, at),
+            None => Err(err(
+                ErrorKind::MissingMemo,
+                at,
+                &format!("{} of a missing memo key", op_name(code).unwrap_or("GET")),
+                format_args!("memo key {key} was never stored"),
+            )),
+        }
+    }
+
+    #[inline]
+    fn take<'s, I: Input<'a>>(input: &'s mut I, n: usize, code: u8, at: u64) -> Res<Chunk<'a, 's>> {
+        input.take(n).map_err(|s| short(s, code, at, None))
+    }
+
+    #[inline]
+    fn arg<const N: usize, I: Input<'a>>(input: &mut I, code: u8, at: u64) -> Res<[u8; N]> {
+        let chunk = Self::take(input, N, code, at)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(chunk.bytes());
+        Ok(out)
+    }
+
+    fn line<'s, I: Input<'a>>(input: &'s mut I, code: u8, at: u64) -> Res<Chunk<'a, 's>> {
+        input.line().map_err(|s| match s {
+            Short::Eof { .. } => err(
+                ErrorKind::Eof,
+                at,
+                &format!("truncated {}", op_name(code).unwrap_or("opcode")),
+                "the input ended before the newline that ends its argument",
+            ),
+            io => short(io, code, at, None),
+        })
+    }
+
+    /// Takes a length-prefixed payload, checking the declared length against
+    /// the limit and the input left before anything is allocated.
+    fn payload<'s, I: Input<'a>>(&mut self, input: &'s mut I, len: u64, code: u8, at: u64) -> Res<Chunk<'a, 's>> {
+        if let Some(left) = input.remaining()
+            && len > left
+        {
+            return Err(err(
+                ErrorKind::Eof,
+                at,
+                &format!("truncated {}", op_name(code).unwrap_or("opcode")),
+                format_args!("it declares {len} bytes, {left} are left"),
+            ));
+        }
+        let n = usize::try_from(len).map_err(|_| {
+            err(
+                ErrorKind::LimitExceeded,
+                at,
+                op_name(code).unwrap_or("opcode"),
+                format_args!("{len} bytes do not fit in memory"),
+            )
+        })?;
+        if input.remaining().is_none() {
+            // The bytes will be copied: charge them before reading.
+            self.charge(len, at)?;
+        }
+        input.take(n).map_err(|s| short(s, code, at, Some(len)))
+    }
+
+    fn run_loop<I: Input<'a>>(&mut self, input: &mut I) -> Res<Item> {
+        let unknown_len = input.remaining().is_none();
+        loop {
+            let at = input.pos();
+            if unknown_len {
+                self.grow_budget_for_reader(at);
+            }
+            let code = match input.next_byte() {
+                Ok(Some(b)) => b,
+                Ok(None) => {
+                    return Err(err(ErrorKind::Eof, at, "unexpected end of input", "the pickle ended without STOP"));
+                }
+                Err(s) => return Err(short(s, 0, at, None)),
+            };
+            match code {
+                op::STOP => {
+                    return self.pop(code, at);
+                }
+                op::BININT1 => {
+                    let [b] = Self::arg::<1, _>(input, code, at)?;
+                    self.push(Item::Int(i64::from(b)), at)?;
+                }
+                op::BININT2 => {
+                    let b = Self::arg::<2, _>(input, code, at)?;
+                    self.push(Item::Int(i64::from(u16::from_le_bytes(b))), at)?;
+                }
+                op::BININT => {
+                    let b = Self::arg::<4, _>(input, code, at)?;
+                    self.push(Item::Int(i64::from(i32::from_le_bytes(b))), at)?;
+                }
+                op::BINFLOAT => {
+                    let b = Self::arg::<8, _>(input, code, at)?;
+                    self.push(Item::Float(f64::from_be_bytes(b)), at)?;
+                }
+                op::NONE => self.push(Item::None, at)?,
+                op::NEWTRUE => self.push(Item::Bool(true), at)?,
+                op::NEWFALSE => self.push(Item::Bool(false), at)?,
+                op::MEMOIZE => {
+                    let item = self.top(code, at)?;
+                    let key = self.memo.count as u64;
+                    self.memo_put(key, item, at)?;
+                }
+                op::BINPUT => {
+                    let [k] = Self::arg::<1, _>(input, code, at)?;
+                    let item = self.top(code, at)?;
+                    self.memo_put(u64::from(k), item, at)?;
+                }
+                op::LONG_BINPUT => {
+                    let k = Self::arg::<4, _>(input, code, at)?;
+                    let item = self.top(code, at)?;
+                    self.memo_put(u64::from(u32::from_le_bytes(k)), item, at)?;
+                }
+                op::BINGET => {
+                    let [k] = Self::arg::<1, _>(input, code, at)?;
+                    self.memo_get(u64::from(k), code, at)?;
+                }
+                op::LONG_BINGET => {
+                    let k = Self::arg::<4, _>(input, code, at)?;
+                    self.memo_get(u64::from(u32::from_le_bytes(k)), code, at)?;
+                }
+                op::SHORT_BINUNICODE => {
+                    let [n] = Self::arg::<1, _>(input, code, at)?;
+                    self.unicode(input, u64::from(n), code, at)?;
+                }
+                op::BINUNICODE => {
+                    let n = Self::arg::<4, _>(input, code, at)?;
+                    self.unicode(input, u64::from(u32::from_le_bytes(n)), code, at)?;
+                }
+                op::BINUNICODE8 => {
+                    let n = Self::arg::<8, _>(input, code, at)?;
+                    self.unicode(input, u64::from_le_bytes(n), code, at)?;
+                }
+                op::SHORT_BINBYTES => {
+                    let [n] = Self::arg::<1, _>(input, code, at)?;
+                    self.bytes(input, u64::from(n), code, at, false)?;
+                }
+                op::BINBYTES => {
+                    let n = Self::arg::<4, _>(input, code, at)?;
+                    self.bytes(input, u64::from(u32::from_le_bytes(n)), code, at, false)?;
+                }
+                op::BINBYTES8 => {
+                    let n = Self::arg::<8, _>(input, code, at)?;
+                    self.bytes(input, u64::from_le_bytes(n), code, at, false)?;
+                }
+                op::BYTEARRAY8 => {
+                    let n = Self::arg::<8, _>(input, code, at)?;
+                    self.bytes(input, u64::from_le_bytes(n), code, at, true)?;
+                }
+                op::SHORT_BINSTRING => {
+                    let [n] = Self::arg::<1, _>(input, code, at)?;
+                    let chunk = self.payload(input, u64::from(n), code, at)?;
+                    let node = py2_string(chunk, self.opts.encoding, code, at)?;
+                    self.push_node(node, at)?;
+                }
+                op::BINSTRING => {
+                    let n = i32::from_le_bytes(Self::arg::<4, _>(input, code, at)?);
+                    if n < 0 {
+                        return Err(err(
+                            ErrorKind::InvalidArgument,
+                            at,
+                            "bad BINSTRING",
+                            "it declares a negative length",
+                        ));
+                    }
+                    let chunk = self.payload(input, n as u64, code, at)?;
+                    let node = py2_string(chunk, self.opts.encoding, code, at)?;
+                    self.push_node(node, at)?;
+                }
+                op::EMPTY_LIST => self.push_node(Node::List(Vec::new()), at)?,
+                op::EMPTY_DICT => self.push_node(Node::Dict(Vec::new()), at)?,
+                op::EMPTY_SET => self.push_node(Node::Set(Vec::new()), at)?,
+                op::EMPTY_TUPLE => self.push_node(Node::Tuple(Vec::new()), at)?,
+                op::TUPLE1 | op::TUPLE2 | op::TUPLE3 => {
+                    let n = usize::from(code - op::TUPLE1 + 1);
+                    if self.stack.len() < self.fence() + n {
+                        return Err(underflow(code, at));
+                    }
+                    self.charge(ITEM_COST * n as u64, at)?;
+                    let items = self.stack.split_off(self.stack.len() - n);
+                    self.push_node(Node::Tuple(items), at)?;
+                }
+                op::MARK => {
+                    if self.stack.len() + self.marks.len() >= self.opts.limits.max_depth {
+                        return Err(self.too_deep(at));
+                    }
+                    self.marks.push(self.stack.len());
+                }
+                op::TUPLE => {
+                    let items = self.mark_items(code, at)?;
+                    self.push_node(Node::Tuple(items), at)?;
+                }
+                op::LIST => {
+                    let items = self.mark_items(code, at)?;
+                    self.push_node(Node::List(items), at)?;
+                }
+                op::FROZENSET => {
+                    let items = self.mark_items(code, at)?;
+                    self.push_node(Node::FrozenSet(items), at)?;
+                }
+                op::DICT => {
+                    let items = self.mark_items(code, at)?;
+                    let pairs = pairs_of(items, code, at)?;
+                    self.push_node(Node::Dict(pairs), at)?;
+                }
+                op::APPEND => {
+                    let item = self.pop(code, at)?;
+                    let target = self.top(code, at)?;
+                    self.charge(ITEM_COST, at)?;
+                    self.extend_list(target, std::iter::once(item), code, at)?;
+                }
+                op::APPENDS => {
+                    let (target, k) = self.mark_target(code, at)?;
+                    self.charge(ITEM_COST * (self.stack.len() - k) as u64, at)?;
+                    let items = std::mem::take(&mut self.stack);
+                    let result = self.extend_list(target, items[k..].iter().copied(), code, at);
+                    self.stack = items;
+                    self.stack.truncate(k);
+                    result?;
+                }
+                op::SETITEM => {
+                    let v = self.pop(code, at)?;
+                    let k = self.pop(code, at)?;
+                    let target = self.top(code, at)?;
+                    self.charge(2 * ITEM_COST, at)?;
+                    self.extend_dict(target, std::iter::once((k, v)), code, at)?;
+                }
+                op::SETITEMS => {
+                    let (target, k) = self.mark_target(code, at)?;
+                    if (self.stack.len() - k) % 2 != 0 {
+                        return Err(err(
+                            ErrorKind::InvalidStructure,
+                            at,
+                            "bad SETITEMS",
+                            "odd number of items for SETITEMS",
+                        ));
+                    }
+                    self.charge(ITEM_COST * (self.stack.len() - k) as u64, at)?;
+                    let items = std::mem::take(&mut self.stack);
+                    let pairs = items[k..].chunks_exact(2).map(|p| (p[0], p[1]));
+                    let result = self.extend_dict(target, pairs, code, at);
+                    self.stack = items;
+                    self.stack.truncate(k);
+                    result?;
+                }
+                op::ADDITEMS => {
+                    let (target, k) = self.mark_target(code, at)?;
+                    self.charge(ITEM_COST * (self.stack.len() - k) as u64, at)?;
+                    let items = std::mem::take(&mut self.stack);
+                    let result = self.extend_set(target, items[k..].iter().copied(), code, at);
+                    self.stack = items;
+                    self.stack.truncate(k);
+                    result?;
+                }
+                op::POP => {
+                    let len = self.stack.len();
+                    if self.marks.last() == Some(&len) {
+                        self.marks.pop();
+                    } else {
+                        self.pop(code, at)?;
+                    }
+                }
+                op::POP_MARK => {
+                    let k = self.pop_mark(code, at)?;
+                    self.stack.truncate(k);
+                }
+                op::DUP => {
+                    let item = self.top(code, at)?;
+                    self.push(item, at)?;
+                }
+                op::PROTO => {
+                    let [p] = Self::arg::<1, _>(input, code, at)?;
+                    if p > op::HIGHEST_PROTOCOL {
+                        return Err(err(
+                            ErrorKind::InvalidArgument,
+                            at,
+                            "unsupported pickle protocol",
+                            format_args!("protocol {p} is above 5"),
+                        ));
+                    }
+                    self.proto = p;
+                }
+                op::FRAME => {
+                    let n = u64::from_le_bytes(Self::arg::<8, _>(input, code, at)?);
+                    input.frame(n).map_err(|s| short(s, code, at, Some(n)))?;
+                }
+                op::LONG1 => {
+                    let [n] = Self::arg::<1, _>(input, code, at)?;
+                    self.long_binary(input, u64::from(n), code, at)?;
+                }
+                op::LONG4 => {
+                    let n = i32::from_le_bytes(Self::arg::<4, _>(input, code, at)?);
+                    if n < 0 {
+                        return Err(err(ErrorKind::InvalidArgument, at, "bad LONG4", "it declares a negative length"));
+                    }
+                    self.long_binary(input, n as u64, code, at)?;
+                }
+                op::INT => {
+                    let line = Self::line(input, code, at)?;
+                    let bytes = line.bytes();
+                    let two = bytes.len() == 2;
+                    let parsed = text::parse_int(bytes, self.max_digits())
+                        .map_err(|d| err(ErrorKind::InvalidArgument, at, "bad INT", d))?;
+                    let item = match parsed {
+                        ParsedInt::Small(v @ (0 | 1)) if two => Item::Bool(v == 1),
+                        ParsedInt::Small(v) => Item::Int(v),
+                        ParsedInt::Big(b) => self.node(Node::BigInt(Box::new(b)), at)?,
+                    };
+                    self.push(item, at)?;
+                }
+                op::LONG => {
+                    let line = Self::line(input, code, at)?;
+                    let mut bytes = line.bytes();
+                    if let [rest @ .., b'L'] = bytes {
+                        bytes = rest;
+                    }
+                    let parsed = text::parse_int(bytes, self.max_digits())
+                        .map_err(|d| err(ErrorKind::InvalidArgument, at, "bad LONG", d))?;
+                    let item = self.int_item(parsed, at)?;
+                    self.push(item, at)?;
+                }
+                op::FLOAT => {
+                    let line = Self::line(input, code, at)?;
+                    let x = text::parse_float(line.bytes()).ok_or_else(|| {
+                        err(
+                            ErrorKind::InvalidArgument,
+                            at,
+                            "bad FLOAT",
+                            format_args!("{:?} is not a float", String::from_utf8_lossy(line.bytes())),
+                        )
+                    })?;
+                    self.push(Item::Float(x), at)?;
+                }
+                op::STRING => {
+                    let line = Self::line(input, code, at)?;
+                    let raw = text::decode_string_literal(line.bytes())
+                        .map_err(|d| err(ErrorKind::InvalidArgument, at, "bad STRING", d))?;
+                    self.charge(raw.len() as u64, at)?;
+                    let node = py2_string(Chunk::Scratch(&raw), self.opts.encoding, code, at)?;
+                    self.push_node(node, at)?;
+                }
+                op::UNICODE => {
+                    let line = Self::line(input, code, at)?;
+                    let raw = text::raw_unicode_escape_decode(line.bytes())
+                        .map_err(|d| err(ErrorKind::InvalidArgument, at, "bad UNICODE", d))?;
+                    self.charge(raw.len() as u64, at)?;
+                    let node = match text::decode_utf8(Cow::Owned(raw)) {
+                        Ok(PyText::Utf8(s)) => Node::Str(Cow::Owned(s.into_owned())),
+                        Ok(PyText::Surrogates(b)) => Node::SurrogateStr(Cow::Owned(b.into_owned())),
+                        Err(_) => {
+                            return Err(err(
+                                ErrorKind::InvalidArgument,
+                                at,
+                                "bad UNICODE",
+                                "it decodes to invalid text",
+                            ));
+                        }
+                    };
+                    self.push_node(node, at)?;
+                }
+                op::GET => {
+                    let line = Self::line(input, code, at)?;
+                    let key = decimal_key(line.bytes()).ok_or_else(|| {
+                        err(
+                            ErrorKind::InvalidArgument,
+                            at,
+                            "bad GET",
+                            format_args!("{:?} is not a memo key", String::from_utf8_lossy(line.bytes())),
+                        )
+                    })?;
+                    self.memo_get(key, code, at)?;
+                }
+                op::PUT => {
+                    let line = Self::line(input, code, at)?;
+                    let text_key = line.bytes();
+                    if text_key.first() == Some(&b'-') {
+                        return Err(err(ErrorKind::InvalidArgument, at, "bad PUT", "negative PUT argument"));
+                    }
+                    let key = decimal_key(text_key).ok_or_else(|| {
+                        err(
+                            ErrorKind::InvalidArgument,
+                            at,
+                            "bad PUT",
+                            format_args!("{:?} is not a memo key", String::from_utf8_lossy(text_key)),
+                        )
+                    })?;
+                    let item = self.top(code, at)?;
+                    self.memo_put(key, item, at)?;
+                }
+                op::GLOBAL => {
+                    let module = utf8_line(Self::line(input, code, at)?, code, at)?;
+                    let name = utf8_line(Self::line(input, code, at)?, code, at)?;
+                    let global = self.global(module, name);
+                    self.push_node(Node::Global(Box::new(global)), at)?;
+                }
+                op::STACK_GLOBAL => {
+                    let name = self.pop(code, at)?;
+                    let module = self.pop(code, at)?;
+                    let (Some(module), Some(name)) = (self.value.as_str(module), self.value.as_str(name)) else {
+                        return Err(err(
+                            ErrorKind::InvalidStructure,
+                            at,
+                            "bad STACK_GLOBAL",
+                            "STACK_GLOBAL requires str module and name",
+                        ));
+                    };
+                    let (module, name) = (Cow::Owned(module.to_owned()), Cow::Owned(name.to_owned()));
+                    let global = self.global(module, name);
+                    self.push_node(Node::Global(Box::new(global)), at)?;
+                }
+                op::REDUCE => {
+                    let args = self.pop(code, at)?;
+                    let callable = self.pop(code, at)?;
+                    let Some(args) = self.value.as_tuple(args).map(<[Item]>::to_vec) else {
+                        return Err(err(ErrorKind::InvalidStructure, at, "bad REDUCE", "its argument is not a tuple"));
+                    };
+                    self.charge(ITEM_COST * args.len() as u64, at)?;
+                    let node = match self.reduce_special(callable, &args) {
+                        Some(node) => node,
+                        None => Node::Object(Box::new(Object::new(callable, Construct::Call, args))),
+                    };
+                    self.push_node(node, at)?;
+                }
+                op::NEWOBJ => {
+                    let args = self.pop(code, at)?;
+                    let class = self.pop(code, at)?;
+                    let Some(args) = self.value.as_tuple(args).map(<[Item]>::to_vec) else {
+                        return Err(err(ErrorKind::InvalidStructure, at, "bad NEWOBJ", "NEWOBJ expected an arg tuple"));
+                    };
+                    self.charge(ITEM_COST * args.len() as u64, at)?;
+                    self.push_node(Node::Object(Box::new(Object::new(class, Construct::New, args))), at)?;
+                }
+                op::NEWOBJ_EX => {
+                    let kwargs = self.pop(code, at)?;
+                    let args = self.pop(code, at)?;
+                    let class = self.pop(code, at)?;
+                    let Some(args) = self.value.as_tuple(args).map(<[Item]>::to_vec) else {
+                        return Err(err(
+                            ErrorKind::InvalidStructure,
+                            at,
+                            "bad NEWOBJ_EX",
+                            "NEWOBJ_EX args argument must be a tuple",
+                        ));
+                    };
+                    let Some(kwargs) = self.value.as_dict(kwargs).map(<[(Item, Item)]>::to_vec) else {
+                        return Err(err(
+                            ErrorKind::InvalidStructure,
+                            at,
+                            "bad NEWOBJ_EX",
+                            "NEWOBJ_EX kwargs argument must be a dict",
+                        ));
+                    };
+                    self.charge(ITEM_COST * (args.len() + 2 * kwargs.len()) as u64, at)?;
+                    let mut obj = Object::new(class, Construct::NewEx, args);
+                    obj.kwargs = kwargs;
+                    self.push_node(Node::Object(Box::new(obj)), at)?;
+                }
+                op::BUILD => {
+                    let state = self.pop(code, at)?;
+                    let target = self.top(code, at)?;
+                    match self.value.get_mut(target) {
+                        Some(Node::Object(obj)) if obj.state.is_none() => obj.state = Some(state),
+                        Some(Node::Object(_)) => {
+                            return Err(err(
+                                ErrorKind::InvalidStructure,
+                                at,
+                                "bad BUILD",
+                                "the object already has a state",
+                            ));
+                        }
+                        _ => {
+                            let kind = self.value.type_name(target);
+                            return Err(err(
+                                ErrorKind::InvalidStructure,
+                                at,
+                                "bad BUILD",
+                                format_args!("cannot set the state of a {kind}"),
+                            ));
+                        }
+                    }
+                }
+                op::INST => {
+                    let module = utf8_line(Self::line(input, code, at)?, code, at)?;
+                    let name = utf8_line(Self::line(input, code, at)?, code, at)?;
+                    let args = self.mark_items(code, at)?;
+                    let global = self.global(module, name);
+                    let class = self.node(Node::Global(Box::new(global)), at)?;
+                    self.instantiate(class, args, at)?;
+                }
+                op::OBJ => {
+                    let mut args = self.mark_items(code, at)?;
+                    if args.is_empty() {
+                        return Err(underflow(code, at));
+                    }
+                    let class = args.remove(0);
+                    self.instantiate(class, args, at)?;
+                }
+                op::PERSID => {
+                    let line = Self::line(input, code, at)?;
+                    if !line.bytes().is_ascii() {
+                        return Err(err(
+                            ErrorKind::InvalidArgument,
+                            at,
+                            "bad PERSID",
+                            "persistent IDs in protocol 0 must be ASCII strings",
+                        ));
+                    }
+                    let pid = Node::Str(Cow::Owned(String::from_utf8_lossy(line.bytes()).into_owned()));
+                    let pid = self.node(pid, at)?;
+                    self.push_node(Node::PersId(pid), at)?;
+                }
+                op::BINPERSID => {
+                    let pid = self.pop(code, at)?;
+                    self.push_node(Node::PersId(pid), at)?;
+                }
+                op::EXT1 | op::EXT2 | op::EXT4 => {
+                    let ext = match code {
+                        op::EXT1 => i32::from(Self::arg::<1, _>(input, code, at)?[0]),
+                        op::EXT2 => i32::from(u16::from_le_bytes(Self::arg::<2, _>(input, code, at)?)),
+                        _ => i32::from_le_bytes(Self::arg::<4, _>(input, code, at)?),
+                    };
+                    if ext <= 0 {
+                        return Err(err(
+                            ErrorKind::InvalidArgument,
+                            at,
+                            "bad extension code",
+                            "EXT specifies code <= 0",
+                        ));
+                    }
+                    self.push_node(Node::Ext(ext), at)?;
+                }
+                op::NEXT_BUFFER => {
+                    let index = self.buffers;
+                    self.buffers += 1;
+                    self.push_node(Node::Buffer { index, readonly: false }, at)?;
+                }
+                op::READONLY_BUFFER => {
+                    let target = self.top(code, at)?;
+                    if let Some(Node::Buffer { readonly, .. }) = self.value.get_mut(target) {
+                        *readonly = true;
+                    }
+                }
+                other => {
+                    return Err(err(
+                        ErrorKind::InvalidOpcode,
+                        at,
+                        "invalid opcode",
+                        format_args!("{} is not a pickle opcode", describe_byte(other)),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn max_digits(&self) -> usize {
+        // A decimal digit carries log2(10) bits; allow the same magnitude as
+        // the binary limit, plus room for a sign and prefix.
+        self.opts.limits.max_bigint_bytes.saturating_mul(5).saturating_div(2).saturating_add(4)
+    }
+
+    fn int_item(&mut self, parsed: ParsedInt, at: u64) -> Res<Item> {
+        match parsed {
+            ParsedInt::Small(v) => Ok(Item::Int(v)),
+            ParsedInt::Big(b) => {
+                self.charge(b.bits() / 8 + 1, at)?;
+                self.node(Node::BigInt(Box::new(b)), at)
+            }
+        }
+    }
+
+    fn long_binary<I: Input<'a>>(&mut self, input: &mut I, n: u64, code: u8, at: u64) -> Res<()> {
+        if n > self.opts.limits.max_bigint_bytes as u64 {
+            return Err(err(
+                ErrorKind::LimitExceeded,
+                at,
+                &format!("{} too large", op_name(code).unwrap_or("LONG")),
+                format_args!("{n} bytes exceed the big-int limit of {}", self.opts.limits.max_bigint_bytes),
+            ));
+        }
+        let chunk = self.payload(input, n, code, at)?;
+        let bytes = chunk.bytes();
+        let item = if bytes.len() <= 8 {
+            let negative = bytes.last().is_some_and(|&b| b & 0x80 != 0);
+            let mut buf = if negative { [0xffu8; 8] } else { [0u8; 8] };
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Item::Int(i64::from_le_bytes(buf))
+        } else {
+            let big = BigInt::from_signed_bytes_le(bytes);
+            match i64::try_from(&big) {
+                Ok(v) => Item::Int(v),
+                Err(_) => {
+                    self.charge(n, at)?;
+                    self.node(Node::BigInt(Box::new(big)), at)?
+                }
+            }
+        };
+        self.push(item, at)
+    }
+
+    fn unicode<I: Input<'a>>(&mut self, input: &mut I, n: u64, code: u8, at: u64) -> Res<()> {
+        let chunk = self.payload(input, n, code, at)?;
+        let bytes = match chunk {
+            Chunk::Input(b) => Cow::Borrowed(b),
+            Chunk::Scratch(b) => Cow::Owned(b.to_vec()),
+        };
+        let node = match text::decode_utf8(bytes) {
+            Ok(PyText::Utf8(s)) => Node::Str(s),
+            Ok(PyText::Surrogates(b)) => Node::SurrogateStr(b),
+            Err(bad) => {
+                return Err(err(
+                    ErrorKind::InvalidArgument,
+                    at,
+                    &format!("invalid UTF-8 in {}", op_name(code).unwrap_or("str")),
+                    format_args!("byte {bad} of the string is not valid UTF-8"),
+                ));
+            }
+        };
+        self.push_node(node, at)
+    }
+
+    fn bytes<I: Input<'a>>(&mut self, input: &mut I, n: u64, code: u8, at: u64, bytearray: bool) -> Res<()> {
+        let chunk = self.payload(input, n, code, at)?;
+        let node = match (chunk, bytearray) {
+            (chunk, true) => {
+                let v = chunk.bytes().to_vec();
+                Node::ByteArray(v)
+            }
+            (Chunk::Input(b), false) => Node::Bytes(Cow::Borrowed(b)),
+            (Chunk::Scratch(b), false) => Node::Bytes(Cow::Owned(b.to_vec())),
+        };
+        if bytearray && input.remaining().is_some() {
+            self.charge(n, at)?;
+        }
+        self.push_node(node, at)
+    }
+
+    /// A class reference, with Python 2 names mapped when the stream's
+    /// protocol is below 3.
+    fn global(&self, module: Cow<'a, str>, name: Cow<'a, str>) -> Global<'a> {
+        if self.proto < 3
+            && self.opts.fix_imports
+            && let Some((m, n)) = compat::to_python3(&module, &name)
+        {
+            return Global { module: Cow::Borrowed(m), name: n.map(Cow::Borrowed).unwrap_or(name) };
+        }
+        Global { module, name }
+    }
+
+    /// INST and OBJ: `class(*args)` with arguments, `class.__new__(class)`
+    /// without (for a class that is a type, which is what picklers write).
+    fn instantiate(&mut self, class: Item, args: Vec<Item>, at: u64) -> Res<()> {
+        let construct = if args.is_empty() { Construct::New } else { Construct::Call };
+        self.push_node(Node::Object(Box::new(Object::new(class, construct, args))), at)
+    }
+
+    fn extend_list(&mut self, target: Item, items: impl Iterator<Item = Item>, code: u8, at: u64) -> Res<()> {
+        let max = self.opts.limits.max_container_len;
+        let kind = self.value.type_name(target);
+        let list = match self.value.get_mut(target) {
+            Some(Node::List(list)) => list,
+            Some(Node::Object(obj)) => &mut obj.list_items,
+            _ => return Err(wrong_target(code, at, kind)),
+        };
+        list.extend(items);
+        if list.len() > max {
+            return Err(too_long(at, max));
+        }
+        Ok(())
+    }
+
+    fn extend_dict(&mut self, target: Item, pairs: impl Iterator<Item = (Item, Item)>, code: u8, at: u64) -> Res<()> {
+        let max = self.opts.limits.max_container_len;
+        let kind = self.value.type_name(target);
+        let dict = match self.value.get_mut(target) {
+            Some(Node::Dict(dict)) => dict,
+            Some(Node::Object(obj)) => &mut obj.dict_items,
+            _ => return Err(wrong_target(code, at, kind)),
+        };
+        dict.extend(pairs);
+        if dict.len() > max {
+            return Err(too_long(at, max));
+        }
+        Ok(())
+    }
+
+    fn extend_set(&mut self, target: Item, items: impl Iterator<Item = Item>, code: u8, at: u64) -> Res<()> {
+        let max = self.opts.limits.max_container_len;
+        let kind = self.value.type_name(target);
+        let set = match self.value.get_mut(target) {
+            Some(Node::Set(set)) => set,
+            Some(Node::Object(obj)) => &mut obj.set_items,
+            _ => return Err(wrong_target(code, at, kind)),
+        };
+        set.extend(items);
+        if set.len() > max {
+            return Err(too_long(at, max));
+        }
+        Ok(())
+    }
+
+    /// The reductions that stand for native values: sets, bytes and
+    /// bytearrays below the protocols that have opcodes for them, complex,
+    /// and copyreg's helpers that stand for NEWOBJ.
+    fn reduce_special(&self, callable: Item, args: &[Item]) -> Option<Node<'a>> {
+        let v = &self.value;
+        let global = v.as_global(callable)?;
+        let module = match global.module.as_ref() {
+            "__builtin__" => "builtins",
+            "copy_reg" => "copyreg",
+            m => m,
+        };
+        match (module, global.name.as_ref(), args) {
+            ("builtins", "set", []) => Some(Node::Set(Vec::new())),
+            ("builtins", "frozenset", []) => Some(Node::FrozenSet(Vec::new())),
+            ("builtins", "set", [items]) => Some(Node::Set(v.as_list(*items).or_else(|| v.as_tuple(*items))?.to_vec())),
+            ("builtins", "frozenset", [items]) => {
+                Some(Node::FrozenSet(v.as_list(*items).or_else(|| v.as_tuple(*items))?.to_vec()))
+            }
+            ("builtins", "bytes", []) => Some(Node::Bytes(Cow::Borrowed(&[]))),
+            ("builtins", "bytearray", []) => Some(Node::ByteArray(Vec::new())),
+            ("builtins", "bytearray", [b]) => match v.get(*b)? {
+                Node::Bytes(b) => Some(Node::ByteArray(b.to_vec())),
+                _ => None,
+            },
+            ("builtins", "bytearray", [s, enc]) if is_latin1_name(v.as_str(*enc)?) => {
+                Some(Node::ByteArray(latin1_bytes(v.as_str(*s)?)?))
+            }
+            ("_codecs", "encode", [s, enc]) if is_latin1_name(v.as_str(*enc)?) => {
+                Some(Node::Bytes(Cow::Owned(latin1_bytes(v.as_str(*s)?)?)))
+            }
+            ("builtins", "complex", [re]) => Some(Node::Complex(as_float(*re)?, 0.0)),
+            ("builtins", "complex", [re, im]) => Some(Node::Complex(as_float(*re)?, as_float(*im)?)),
+            ("copyreg", "_reconstructor", [class, base, Item::None])
+                if v.as_global(*base).is_some_and(|g| g.is("builtins", "object") || g.is("__builtin__", "object")) =>
+            {
+                Some(Node::Object(Box::new(Object::new(*class, Construct::New, Vec::new()))))
+            }
+            ("copyreg", "__newobj__", [class, rest @ ..]) => {
+                Some(Node::Object(Box::new(Object::new(*class, Construct::New, rest.to_vec()))))
+            }
+            ("copyreg", "__newobj_ex__", [class, a, kw]) => {
+                let mut obj = Object::new(*class, Construct::NewEx, v.as_tuple(*a)?.to_vec());
+                obj.kwargs = v.as_dict(*kw)?.to_vec();
+                Some(Node::Object(Box::new(obj)))
+            }
+            ("builtins", "getattr", [owner, attr]) => {
+                let owner = v.as_global(*owner)?;
+                let attr = v.as_str(*attr)?;
+                Some(Node::Global(Box::new(Global {
+                    module: owner.module.clone(),
+                    name: Cow::Owned(format!("{}.{attr}", owner.name)),
+                })))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn is_latin1_name(enc: &str) -> bool {
+    matches!(enc, "latin1" | "latin-1" | "latin_1" | "iso-8859-1" | "iso8859-1" | "l1")
+}
+
+fn latin1_bytes(s: &str) -> Option<Vec<u8>> {
+    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+}
+
+fn as_float(item: Item) -> Option<f64> {
+    match item {
+        Item::Float(x) => Some(x),
+        Item::Int(i) => Some(i as f64),
+        _ => None,
+    }
+}
+
+fn decimal_key(text: &[u8]) -> Option<u64> {
+    let s = std::str::from_utf8(text).ok()?;
+    s.trim().parse::<u64>().ok()
+}
+
+fn utf8_line<'a>(chunk: Chunk<'a, '_>, code: u8, at: u64) -> Res<Cow<'a, str>> {
+    let bad = || {
+        err(
+            ErrorKind::InvalidArgument,
+            at,
+            &format!("bad {}", op_name(code).unwrap_or("opcode")),
+            "its name is not valid UTF-8",
+        )
+    };
+    match chunk {
+        Chunk::Input(b) => std::str::from_utf8(b).map(Cow::Borrowed).map_err(|_| bad()),
+        Chunk::Scratch(b) => std::str::from_utf8(b).map(|s| Cow::Owned(s.to_owned())).map_err(|_| bad()),
+    }
+}
+
+/// A Python 2 `str` (STRING, BINSTRING, SHORT_BINSTRING), decoded as
+/// `pickle.load`'s `encoding` argument says.
+fn py2_string<'a>(chunk: Chunk<'a, '_>, encoding: StringEncoding, code: u8, at: u64) -> Res<Node<'a>> {
+    match encoding {
+        StringEncoding::Bytes => Ok(Node::Bytes(match chunk {
+            Chunk::Input(b) => Cow::Borrowed(b),
+            Chunk::Scratch(b) => Cow::Owned(b.to_vec()),
+        })),
+        StringEncoding::Latin1 => {
+            let b = chunk.bytes();
+            if b.is_ascii() {
+                return Ok(Node::Str(match chunk {
+                    Chunk::Input(b) => Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default()),
+                    Chunk::Scratch(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
+                }));
+            }
+            Ok(Node::Str(Cow::Owned(b.iter().map(|&c| char::from(c)).collect())))
+        }
+        StringEncoding::Ascii | StringEncoding::Utf8 => {
+            let b = chunk.bytes();
+            let ok = if encoding == StringEncoding::Ascii { b.is_ascii() } else { std::str::from_utf8(b).is_ok() };
+            if !ok {
+                let what = if encoding == StringEncoding::Ascii { "ASCII" } else { "UTF-8" };
+                return Err(err(
+                    ErrorKind::InvalidArgument,
+                    at,
+                    &format!("{} is not {what}", op_name(code).unwrap_or("STRING")),
+                    "decode it with StringEncoding::Bytes or ::Latin1, as pickle.load(encoding=...) would",
+                ));
+            }
+            Ok(Node::Str(match chunk {
+                Chunk::Input(b) => Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default()),
+                Chunk::Scratch(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
+            }))
+        }
+    }
+}
+
+fn pairs_of(items: Vec<Item>, code: u8, at: u64) -> Res<Vec<(Item, Item)>> {
+    if items.len() % 2 != 0 {
+        return Err(err(
+            ErrorKind::InvalidStructure,
+            at,
+            &format!("bad {}", op_name(code).unwrap_or("DICT")),
+            "odd number of items for DICT",
+        ));
+    }
+    Ok(items.chunks_exact(2).map(|p| (p[0], p[1])).collect())
+}
+
+#[cold]
+fn underflow(code: u8, at: u64) -> Error {
+    err(
+        ErrorKind::StackUnderflow,
+        at,
+        &format!("stack underflow in {}", op_name(code).unwrap_or("opcode")),
+        "it needs more values than the stack holds above the last MARK",
+    )
+}
+
+#[cold]
+fn wrong_target(code: u8, at: u64, kind: &str) -> Error {
+    err(
+        ErrorKind::InvalidStructure,
+        at,
+        &format!("bad {}", op_name(code).unwrap_or("opcode")),
+        format_args!("it cannot add items to a {kind}"),
+    )
+}
+
+#[cold]
+fn too_long(at: u64, max: usize) -> Error {
+    err(ErrorKind::LimitExceeded, at, "container too long", format_args!("it would exceed the limit of {max} items"))
+}
+
+fn describe_byte(b: u8) -> String {
+    if b.is_ascii_graphic() { format!("byte 0x{b:02x} ({:?})", b as char) } else { format!("byte 0x{b:02x}") }
+}

@@ -1,0 +1,273 @@
+//! Where the decoder's bytes come from: a borrowed slice (zero copy) or any
+//! `io::Read` (copied). The trait is sealed; the two impls are the only ones.
+
+use std::io;
+
+use crate::error::{Error, Result};
+
+/// Bytes handed out by an input: borrowed from the input itself for as long
+/// as `'a`, or from a scratch buffer until the next read.
+pub(crate) enum Chunk<'a, 's> {
+    Input(&'a [u8]),
+    Scratch(&'s [u8]),
+}
+
+impl Chunk<'_, '_> {
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match self {
+            Chunk::Input(b) => b,
+            Chunk::Scratch(b) => b,
+        }
+    }
+}
+
+/// Why a read came up short.
+pub(crate) enum Short {
+    /// The input ended; `left` bytes were left when the read began (when known).
+    Eof { left: Option<u64> },
+    /// The underlying reader failed.
+    Io(io::Error),
+}
+
+impl From<io::Error> for Short {
+    fn from(e: io::Error) -> Short {
+        if e.kind() == io::ErrorKind::UnexpectedEof { Short::Eof { left: None } } else { Short::Io(e) }
+    }
+}
+
+mod private {
+    pub trait Sealed {}
+}
+
+/// An input the machine can run over.
+pub(crate) trait Input<'a>: private::Sealed {
+    /// Offset of the next byte.
+    fn pos(&self) -> u64;
+    /// Bytes left, when the input knows.
+    fn remaining(&self) -> Option<u64>;
+    /// The next byte, `None` at the end.
+    fn next_byte(&mut self) -> Result<Option<u8>, Short>;
+    /// Exactly `n` bytes.
+    fn take(&mut self, n: usize) -> Result<Chunk<'a, '_>, Short>;
+    /// Bytes up to the next `\n`, which is consumed and not returned.
+    fn line(&mut self) -> Result<Chunk<'a, '_>, Short>;
+    /// A FRAME of `len` bytes starts here. Inputs that read ahead use it.
+    fn frame(&mut self, len: u64) -> Result<(), Short>;
+}
+
+/// A borrowed slice.
+pub(crate) struct SliceInput<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> SliceInput<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        SliceInput { data, pos: 0 }
+    }
+
+    pub(crate) fn consumed(&self) -> usize {
+        self.pos
+    }
+}
+
+impl private::Sealed for SliceInput<'_> {}
+
+impl<'a> Input<'a> for SliceInput<'a> {
+    #[inline]
+    fn pos(&self) -> u64 {
+        self.pos as u64
+    }
+
+    #[inline]
+    fn remaining(&self) -> Option<u64> {
+        Some((self.data.len() - self.pos) as u64)
+    }
+
+    #[inline]
+    fn next_byte(&mut self) -> Result<Option<u8>, Short> {
+        let b = self.data.get(self.pos).copied();
+        self.pos += b.is_some() as usize;
+        Ok(b)
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<Chunk<'a, '_>, Short> {
+        let data: &'a [u8] = self.data;
+        let left = data.len() - self.pos;
+        if n > left {
+            return Err(Short::Eof { left: Some(left as u64) });
+        }
+        let out = &data[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(Chunk::Input(out))
+    }
+
+    fn line(&mut self) -> Result<Chunk<'a, '_>, Short> {
+        let data: &'a [u8] = self.data;
+        let rest = &data[self.pos..];
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(n) => {
+                self.pos += n + 1;
+                Ok(Chunk::Input(&rest[..n]))
+            }
+            None => Err(Short::Eof { left: Some(rest.len() as u64) }),
+        }
+    }
+
+    fn frame(&mut self, len: u64) -> Result<(), Short> {
+        let left = (self.data.len() - self.pos) as u64;
+        if len > left { Err(Short::Eof { left: Some(left) }) } else { Ok(()) }
+    }
+}
+
+/// Any `io::Read`. Reads only what the pickle needs, so a reader can hold
+/// several pickles back to back; wrap unbuffered sources in a `BufReader`.
+pub(crate) struct ReaderInput<R> {
+    reader: R,
+    pos: u64,
+    /// Bytes of the current frame, read ahead in one go.
+    frame: Vec<u8>,
+    frame_pos: usize,
+    scratch: Vec<u8>,
+}
+
+/// Reads of unknown honesty grow the buffer in steps of this size, so a
+/// declared length larger than the input never allocates more than the input
+/// plus one step.
+const READ_STEP: usize = 1 << 20;
+
+impl<R: io::Read> ReaderInput<R> {
+    pub(crate) fn new(reader: R) -> Self {
+        ReaderInput { reader, pos: 0, frame: Vec::new(), frame_pos: 0, scratch: Vec::new() }
+    }
+
+    fn in_frame(&self) -> usize {
+        self.frame.len() - self.frame_pos
+    }
+
+    /// Reads exactly `n` bytes from the reader into `buf`, growing it in steps.
+    fn read_exact_into(reader: &mut R, buf: &mut Vec<u8>, n: usize) -> Result<(), Short> {
+        buf.clear();
+        while buf.len() < n {
+            let want = (n - buf.len()).min(READ_STEP);
+            let start = buf.len();
+            buf.resize(start + want, 0);
+            let mut filled = start;
+            while filled < start + want {
+                match reader.read(&mut buf[filled..start + want]) {
+                    Ok(0) => {
+                        buf.truncate(filled);
+                        return Err(Short::Eof { left: None });
+                    }
+                    Ok(k) => filled += k,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Short::Io(e)),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: io::Read> private::Sealed for ReaderInput<R> {}
+
+impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
+    fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        None
+    }
+
+    fn next_byte(&mut self) -> Result<Option<u8>, Short> {
+        if self.in_frame() > 0 {
+            let b = self.frame[self.frame_pos];
+            self.frame_pos += 1;
+            self.pos += 1;
+            return Ok(Some(b));
+        }
+        let mut b = [0u8];
+        loop {
+            match self.reader.read(&mut b) {
+                Ok(0) => return Ok(None),
+                Ok(_) => {
+                    self.pos += 1;
+                    return Ok(Some(b[0]));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Short::Io(e)),
+            }
+        }
+    }
+
+    fn take(&mut self, n: usize) -> Result<Chunk<'a, '_>, Short> {
+        let framed = self.in_frame();
+        if framed >= n {
+            let start = self.frame_pos;
+            self.frame_pos += n;
+            self.pos += n as u64;
+            return Ok(Chunk::Scratch(&self.frame[start..start + n]));
+        }
+        // Whatever is left of the frame, then the reader.
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.frame[self.frame_pos..]);
+        self.frame_pos = self.frame.len();
+        let mut rest = Vec::new();
+        let got = Self::read_exact_into(&mut self.reader, &mut rest, n - framed);
+        self.scratch.extend_from_slice(&rest);
+        self.pos += self.scratch.len() as u64;
+        got?;
+        Ok(Chunk::Scratch(&self.scratch))
+    }
+
+    fn line(&mut self) -> Result<Chunk<'a, '_>, Short> {
+        self.scratch.clear();
+        loop {
+            match self.next_byte()? {
+                Some(b'\n') => return Ok(Chunk::Scratch(&self.scratch)),
+                Some(b) => self.scratch.push(b),
+                None => return Err(Short::Eof { left: Some(self.scratch.len() as u64) }),
+            }
+        }
+    }
+
+    fn frame(&mut self, len: u64) -> Result<(), Short> {
+        if self.in_frame() > 0 {
+            // A frame inside a frame: nothing to read ahead.
+            return Ok(());
+        }
+        let len = usize::try_from(len).map_err(|_| Short::Eof { left: None })?;
+        let mut buf = std::mem::take(&mut self.frame);
+        let result = Self::read_exact_into(&mut self.reader, &mut buf, len);
+        if result.is_err() {
+            // What was read is gone from the reader; count it as consumed.
+            self.pos += buf.len() as u64;
+            buf.clear();
+        }
+        self.frame = buf;
+        self.frame_pos = 0;
+        result
+    }
+}
+
+impl Short {
+    /// Turns a short read into an error for `what` at `at`.
+    #[cold]
+    pub(crate) fn into_error(self, what: &str, at: u64, wanted: Option<u64>) -> Error {
+        use crate::error::ErrorKind;
+        match self {
+            Short::Io(e) => Error::io(e, Some(at)),
+            Short::Eof { left } => {
+                let detail = match (wanted, left) {
+                    (Some(w), Some(l)) => format!("it declares {w} bytes, {l} are left"),
+                    (Some(w), None) => format!("it declares {w} bytes and the input ended first"),
+                    (None, _) => "the input ended before its argument did".to_string(),
+                };
+                Error::at(ErrorKind::Eof, at, &format!("truncated {what}"), detail)
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! Python's text forms that pickles carry: protocol 0 numbers, `STRING`
+//! escapes, raw-unicode-escape, and UTF-8 with `surrogatepass`.
+
+use std::borrow::Cow;
+
+use num_bigint::BigInt;
+
+/// An int parsed from text: small or big.
+#[derive(Debug, PartialEq)]
+pub(crate) enum ParsedInt {
+    Small(i64),
+    Big(BigInt),
+}
+
+/// Parses the argument of `INT`/`LONG`/`GET`-style text the way CPython does:
+/// C `strtol` with base 0 first (so `010` is octal and `0x1f` is hex, with
+/// leading white space), then Python's `int(s, 0)` (which allows surrounding
+/// white space and `_` between digits). `max_digits` bounds the digit count.
+pub(crate) fn parse_int(text: &[u8], max_digits: usize) -> Result<ParsedInt, String> {
+    let s = std::str::from_utf8(text).map_err(|_| "it is not ASCII".to_string())?;
+    let trimmed = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let (negative, body) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, legacy_octal) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d, false)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d, false)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d, false)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        // strtol reads a leading 0 as octal; int(s, 0) would refuse it, but
+        // strtol runs first and succeeds whenever the digits are octal.
+        (8, &lower[1..], true)
+    } else {
+        (10, lower.as_str(), false)
+    };
+    let digits = digits.strip_prefix('_').filter(|_| !legacy_octal).unwrap_or(digits);
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+        || (legacy_octal && digits.contains('_'))
+    {
+        return Err(format!("{s:?} is not an integer"));
+    }
+    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if clean.len() > max_digits {
+        return Err(format!("it has {} digits, more than the limit of {max_digits}", clean.len()));
+    }
+    if !clean.chars().all(|c| c.is_digit(radix)) {
+        return Err(format!("{s:?} is not an integer"));
+    }
+    if let Ok(v) = u64::from_str_radix(&clean, radix) {
+        if negative {
+            if v <= i64::MAX as u64 + 1 {
+                return Ok(ParsedInt::Small((v as i64).wrapping_neg()));
+            }
+        } else if v <= i64::MAX as u64 {
+            return Ok(ParsedInt::Small(v as i64));
+        }
+    }
+    let big = BigInt::parse_bytes(clean.as_bytes(), radix).ok_or_else(|| format!("{s:?} is not an integer"))?;
+    Ok(ParsedInt::Big(if negative { -big } else { big }))
+}
+
+/// Parses a protocol 0 `FLOAT` argument as Python's `float()` of a repr.
+pub(crate) fn parse_float(text: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(text).ok()?;
+    // Rust's parser takes what repr() writes (1e+100, nan, inf, -inf) and no
+    // white space, like CPython's PyOS_string_to_double.
+    s.parse::<f64>().ok()
+}
+
+/// Formats a float as Python's `repr()` does.
+pub(crate) fn float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    // Shortest round-trip digits, then Python's layout: scientific when the
+    // exponent is < -4 or >= 16, else positional with at least one decimal.
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..16).contains(&exp) {
+        let plain = format!("{x}");
+        if plain.contains('.') || plain.contains("inf") || plain.contains("NaN") { plain } else { format!("{plain}.0") }
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    }
+}
+
+/// Decodes the argument of `STRING`: it must be quoted with the same quote
+/// at both ends, and the inside is unescaped as Python's
+/// `codecs.escape_decode` does.
+pub(crate) fn decode_string_literal(text: &[u8]) -> Result<Vec<u8>, String> {
+    let quoted = text.len() >= 2 && (text[0] == b'\'' || text[0] == b'"') && text[text.len() - 1] == text[0];
+    if !quoted {
+        return Err("the STRING opcode argument must be quoted".into());
+    }
+    escape_decode(&text[1..text.len() - 1])
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Python's `codecs.escape_decode`: backslash escapes of bytes literals.
+fn escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        i += 1;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let Some(&e) = s.get(i) else {
+            return Err("\\ at end of string".into());
+        };
+        i += 1;
+        match e {
+            b'\n' => {}
+            b'\\' => out.push(b'\\'),
+            b'\'' => out.push(b'\''),
+            b'"' => out.push(b'"'),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b't' => out.push(b'\t'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b'v' => out.push(11),
+            b'a' => out.push(7),
+            b'0'..=b'7' => {
+                let mut v = u32::from(e - b'0');
+                for _ in 0..2 {
+                    match s.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' => {
+                let hi = s.get(i).copied().and_then(hex_digit);
+                let lo = s.get(i + 1).copied().and_then(hex_digit);
+                match (hi, lo) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
+                        i += 2;
+                    }
+                    _ => return Err(format!("invalid \\x escape at position {}", i - 2)),
+                }
+            }
+            other => {
+                out.push(b'\\');
+                out.push(other);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A decoded Python str: valid UTF-8, or surrogatepass bytes when it holds
+/// lone surrogates.
+pub(crate) enum PyText<'a> {
+    Utf8(Cow<'a, str>),
+    Surrogates(Cow<'a, [u8]>),
+}
+
+/// Decodes UTF-8 with `surrogatepass`, as the binary str opcodes need.
+/// `Err` carries the offset of the first bad byte.
+pub(crate) fn decode_utf8(bytes: Cow<'_, [u8]>) -> Result<PyText<'_>, usize> {
+    match bytes {
+        Cow::Borrowed(b) => match std::str::from_utf8(b) {
+            Ok(s) => Ok(PyText::Utf8(Cow::Borrowed(s))),
+            Err(e) => check_surrogatepass(b, e.valid_up_to()).map(|()| PyText::Surrogates(Cow::Borrowed(b))),
+        },
+        Cow::Owned(b) => match String::from_utf8(b) {
+            Ok(s) => Ok(PyText::Utf8(Cow::Owned(s))),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let b = e.into_bytes();
+                check_surrogatepass(&b, valid).map(|()| PyText::Surrogates(Cow::Owned(b)))
+            }
+        },
+    }
+}
+
+/// Checks that `b[from..]` is UTF-8 in which surrogates (ED A0..BF xx) are
+/// allowed, as CPython's surrogatepass handler allows them.
+fn check_surrogatepass(b: &[u8], from: usize) -> Result<(), usize> {
+    let mut i = from;
+    while i < b.len() {
+        match std::str::from_utf8(&b[i..]) {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                let at = i + e.valid_up_to();
+                let is_surrogate = b.get(at) == Some(&0xED)
+                    && matches!(b.get(at + 1), Some(0xA0..=0xBF))
+                    && matches!(b.get(at + 2), Some(0x80..=0xBF));
+                if !is_surrogate {
+                    return Err(at);
+                }
+                i = at + 3;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The code points of surrogatepass UTF-8, lone surrogates included.
+pub(crate) fn code_points(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let first = *b.get(i)?;
+        let (len, init) = match first {
+            0x00..=0x7f => (1, u32::from(first)),
+            0xc0..=0xdf => (2, u32::from(first & 0x1f)),
+            0xe0..=0xef => (3, u32::from(first & 0x0f)),
+            _ => (4, u32::from(first & 0x07)),
+        };
+        let cp = b.get(i + 1..i + len).unwrap_or(&[]).iter().fold(init, |acc, &c| (acc << 6) | u32::from(c & 0x3f));
+        i += len;
+        Some(cp)
+    })
+}
+
+/// Encodes code points as surrogatepass UTF-8.
+pub(crate) fn push_code_point(out: &mut Vec<u8>, cp: u32) {
+    match cp {
+        0..=0x7f => out.push(cp as u8),
+        0x80..=0x7ff => out.extend_from_slice(&[0xc0 | (cp >> 6) as u8, 0x80 | (cp & 0x3f) as u8]),
+        0x800..=0xffff => {
+            out.extend_from_slice(&[0xe0 | (cp >> 12) as u8, 0x80 | ((cp >> 6) & 0x3f) as u8, 0x80 | (cp & 0x3f) as u8])
+        }
+        _ => out.extend_from_slice(&[
+            0xf0 | (cp >> 18) as u8,
+            0x80 | ((cp >> 12) & 0x3f) as u8,
+            0x80 | ((cp >> 6) & 0x3f) as u8,
+            0x80 | (cp & 0x3f) as u8,
+        ]),
+    }
+}
+
+/// Python's raw-unicode-escape decoding, as protocol 0 `UNICODE` needs:
+/// `\uXXXX` and `\UXXXXXXXX` after an odd run of backslashes are escapes;
+/// every other byte is a Latin-1 code point. Returns surrogatepass UTF-8.
+pub(crate) fn raw_unicode_escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        if b != b'\\' {
+            push_code_point(&mut out, u32::from(b));
+            i += 1;
+            continue;
+        }
+        // A run of backslashes: pairs are literal, an odd one may escape.
+        let run = s[i..].iter().take_while(|&&c| c == b'\\').count();
+        for _ in 0..run - 1 {
+            out.push(b'\\');
+        }
+        i += run - 1;
+        let width = match s.get(i + 1) {
+            Some(b'u') if run % 2 == 1 => 4,
+            Some(b'U') if run % 2 == 1 => 8,
+            _ => {
+                out.push(b'\\');
+                i += 1;
+                continue;
+            }
+        };
+        let hex = s.get(i + 2..i + 2 + width).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+        let Some(hex) = hex else {
+            return Err(format!("truncated \\{}XXXX escape at position {i}", s[i + 1] as char));
+        };
+        let cp = hex.iter().fold(0u32, |acc, &h| acc * 16 + (h as char).to_digit(16).unwrap_or(0));
+        if cp > 0x10ffff {
+            return Err(format!("\\U{cp:08x} at position {i} is out of range"));
+        }
+        push_code_point(&mut out, cp);
+        i += 2 + width;
+    }
+    Ok(out)
+}
+
+/// Python's raw-unicode-escape encoding as pickle's protocol 0 uses it:
+/// `\`, NUL, `\n`, `\r` and `\x1a` are escaped as `\uXXXX` (so the line and
+/// the escapes survive), U+0080-U+00FF stay raw Latin-1 bytes, and higher
+/// code points become `\uXXXX` or `\UXXXXXXXX`.
+pub(crate) fn raw_unicode_escape_encode(code_points: impl Iterator<Item = u32>, out: &mut Vec<u8>) {
+    for cp in code_points {
+        match cp {
+            0x5c | 0x00 | 0x0a | 0x0d | 0x1a => out.extend_from_slice(format!("\\u{cp:04x}").as_bytes()),
+            0..=0xff => out.push(cp as u8),
+            0x100..=0xffff => out.extend_from_slice(format!("\\u{cp:04x}").as_bytes()),
+            _ => out.extend_from_slice(format!("\\U{cp:08x}").as_bytes()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints_parse_like_cpython() {
+        let p = |s: &str| parse_int(s.as_bytes(), 10_000);
+        assert_eq!(p("12"), Ok(ParsedInt::Small(12)));
+        assert_eq!(p("010"), Ok(ParsedInt::Small(8)));
+        assert_eq!(p("0x1f"), Ok(ParsedInt::Small(31)));
+        assert_eq!(p(" 12"), Ok(ParsedInt::Small(12)));
+        assert_eq!(p("12 "), Ok(ParsedInt::Small(12)));
+        assert_eq!(p("+5"), Ok(ParsedInt::Small(5)));
+        assert_eq!(p("1_000"), Ok(ParsedInt::Small(1000)));
+        assert_eq!(p("-9223372036854775808"), Ok(ParsedInt::Small(i64::MIN)));
+        assert_eq!(p("9223372036854775808"), Ok(ParsedInt::Big(BigInt::from(1u64 << 63))));
+        assert!(p("09").is_err());
+        assert!(p("1__0").is_err());
+        assert!(p("").is_err());
+        assert!(p("abc").is_err());
+    }
+
+    #[test]
+    fn float_repr_matches_python() {
+        for (x, s) in [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (1e100, "1e+100"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (-0.0, "-0.0"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (1.5e-300, "1.5e-300"),
+        ] {
+            assert_eq!(float_repr(x), s);
+        }
+        assert_eq!(float_repr(f64::NAN), "nan");
+    }
+
+    #[test]
+    fn raw_unicode_escape_round_trips() {
+        let text = "a\\b\n\u{e9}\u{1F600}\u{1a}";
+        let mut enc = Vec::new();
+        raw_unicode_escape_encode(text.chars().map(u32::from), &mut enc);
+        assert_eq!(raw_unicode_escape_decode(&enc).unwrap(), text.as_bytes());
+        assert_eq!(raw_unicode_escape_decode(b"\\\\u0041").unwrap(), b"\\\\u0041");
+        assert_eq!(raw_unicode_escape_decode(b"\\\\\\u0041").unwrap(), b"\\\\A");
+        assert_eq!(raw_unicode_escape_decode(b"\\x41").unwrap(), b"\\x41");
+        assert!(raw_unicode_escape_decode(b"\\u12").is_err());
+    }
+
+    #[test]
+    fn string_escapes_decode() {
+        assert_eq!(decode_string_literal(b"'\\x41\\101'").unwrap(), b"AA");
+        assert_eq!(decode_string_literal(b"\"it's\"").unwrap(), b"it's");
+        assert!(decode_string_literal(b"\"a'").is_err());
+    }
+
+    #[test]
+    fn surrogates_pass() {
+        let b: &[u8] = b"a\xed\xa0\x80b";
+        assert!(matches!(decode_utf8(Cow::Borrowed(b)), Ok(PyText::Surrogates(_))));
+        assert_eq!(code_points(b).collect::<Vec<_>>(), vec![0x61, 0xd800, 0x62]);
+        assert_eq!(decode_utf8(Cow::Borrowed(&b"a\xffb"[..])).err(), Some(1));
+    }
+}

@@ -1,0 +1,331 @@
+//! `ToPickle`: how a Rust value writes itself, and the impls for std types.
+//!
+//! | Rust | Python |
+//! |---|---|
+//! | `bool` | `bool` |
+//! | every integer type, `i128`/`u128` included | `int` |
+//! | `f32`, `f64` | `float` |
+//! | `String`, `&str`, `Cow<str>`, `char` | `str` |
+//! | `()` | `None` |
+//! | `Option<T>` | `None` or the value |
+//! | `Vec<T>`, `VecDeque<T>`, `[T; N]`, `[T]` | `list` |
+//! | `Vec<u8>`, `[u8; N]`, `&[u8]`, [`Bytes`] | `bytes` |
+//! | tuples of 1 to 12 items | `tuple` |
+//! | `HashMap`, `BTreeMap` | `dict` |
+//! | `HashSet`, `BTreeSet` | `set` |
+//! | `Box<T>` | the value |
+//! | `Rc<T>`, `Arc<T>` | the value, written once and referenced after |
+//! | [`Value`](crate::Value) | the graph, with its sharing and cycles |
+//!
+//! A sequence of `u8` is written as `bytes` because that is what Python code
+//! holds binary data in; reading accepts `bytes`, `bytearray`, or a list of
+//! ints for it.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::encoder::Encoder;
+use crate::error::Result;
+
+/// A Rust value that can be written as a pickle.
+///
+/// Implement it by calling the [`Encoder`]'s `write_*` methods, or derive it
+/// with `#[derive(Pickle)]`.
+pub trait ToPickle {
+    /// Writes `self` as one Python object.
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()>;
+
+    /// Writes a slice of `Self` as one Python object: a list, except for
+    /// `u8`, whose slices are `bytes`.
+    #[doc(hidden)]
+    fn slice_to_pickle(items: &[Self], enc: &mut Encoder<'_>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        enc.write_list(items)
+    }
+
+    /// Writes a sequence of `Self` given by reference, with the same rule as
+    /// [`slice_to_pickle`](ToPickle::slice_to_pickle).
+    #[doc(hidden)]
+    fn iter_to_pickle<'x, I>(items: I, enc: &mut Encoder<'_>) -> Result<()>
+    where
+        I: Iterator<Item = &'x Self>,
+        Self: Sized + 'x,
+    {
+        enc.write_list(items)
+    }
+}
+
+impl<T: ToPickle + ?Sized> ToPickle for &T {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        (**self).to_pickle(enc)
+    }
+}
+
+impl<T: ToPickle + ?Sized> ToPickle for &mut T {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        (**self).to_pickle(enc)
+    }
+}
+
+impl ToPickle for bool {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_bool(*self)
+    }
+}
+
+macro_rules! small_ints {
+    ($($t:ty),*) => {$(
+        impl ToPickle for $t {
+            #[inline]
+            fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+                enc.write_i64(i64::from(*self))
+            }
+        }
+    )*};
+}
+small_ints!(i8, i16, i32, i64, u16, u32);
+
+impl ToPickle for u8 {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_i64(i64::from(*self))
+    }
+
+    fn slice_to_pickle(items: &[u8], enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_bytes(items)
+    }
+
+    fn iter_to_pickle<'x, I>(items: I, enc: &mut Encoder<'_>) -> Result<()>
+    where
+        I: Iterator<Item = &'x u8>,
+    {
+        enc.write_bytes(&items.copied().collect::<Vec<u8>>())
+    }
+}
+
+impl ToPickle for u64 {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_u64(*self)
+    }
+}
+
+impl ToPickle for usize {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_u64(*self as u64)
+    }
+}
+
+impl ToPickle for isize {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_i64(*self as i64)
+    }
+}
+
+impl ToPickle for i128 {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_i128(*self)
+    }
+}
+
+impl ToPickle for u128 {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_u128(*self)
+    }
+}
+
+impl ToPickle for num_bigint::BigInt {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_bigint(self)
+    }
+}
+
+impl ToPickle for f64 {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_f64(*self)
+    }
+}
+
+impl ToPickle for f32 {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_f64(f64::from(*self))
+    }
+}
+
+impl ToPickle for str {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_str(self)
+    }
+}
+
+impl ToPickle for String {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_str(self)
+    }
+}
+
+impl ToPickle for Cow<'_, str> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_str(self)
+    }
+}
+
+impl ToPickle for char {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_str(self.encode_utf8(&mut [0u8; 4]))
+    }
+}
+
+impl ToPickle for () {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_none()
+    }
+}
+
+impl<T: ToPickle> ToPickle for Option<T> {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        match self {
+            Some(v) => v.to_pickle(enc),
+            None => enc.write_none(),
+        }
+    }
+}
+
+impl<T: ToPickle> ToPickle for [T] {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        T::slice_to_pickle(self, enc)
+    }
+}
+
+impl<T: ToPickle, const N: usize> ToPickle for [T; N] {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        T::slice_to_pickle(self, enc)
+    }
+}
+
+impl<T: ToPickle> ToPickle for Vec<T> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        T::slice_to_pickle(self, enc)
+    }
+}
+
+impl<T: ToPickle> ToPickle for VecDeque<T> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        match self.as_slices() {
+            (front, []) => T::slice_to_pickle(front, enc),
+            _ => T::iter_to_pickle(self.iter(), enc),
+        }
+    }
+}
+
+macro_rules! tuples {
+    ($( ($($n:tt $t:ident),+) )*) => {$(
+        impl<$($t: ToPickle),+> ToPickle for ($($t,)+) {
+            fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+                let len = [$(stringify!($t)),+].len();
+                enc.write_tuple_with(len, |enc| {
+                    $( self.$n.to_pickle(enc)?; )+
+                    Ok(())
+                })
+            }
+        }
+    )*};
+}
+tuples! {
+    (0 A)
+    (0 A, 1 B)
+    (0 A, 1 B, 2 C)
+    (0 A, 1 B, 2 C, 3 D)
+    (0 A, 1 B, 2 C, 3 D, 4 E)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K)
+    (0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K, 11 L)
+}
+
+impl<K: ToPickle, V: ToPickle, S> ToPickle for HashMap<K, V, S> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_dict(self.iter())
+    }
+}
+
+impl<K: ToPickle, V: ToPickle> ToPickle for BTreeMap<K, V> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_dict(self.iter())
+    }
+}
+
+impl<T: ToPickle, S> ToPickle for HashSet<T, S> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_set(self.iter())
+    }
+}
+
+impl<T: ToPickle> ToPickle for BTreeSet<T> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_set(self.iter())
+    }
+}
+
+impl<T: ToPickle + ?Sized> ToPickle for Box<T> {
+    #[inline]
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        (**self).to_pickle(enc)
+    }
+}
+
+impl<T: ToPickle + ?Sized> ToPickle for Rc<T> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_shared(Rc::as_ptr(self) as *const (), |enc| (**self).to_pickle(enc))
+    }
+}
+
+impl<T: ToPickle + ?Sized> ToPickle for Arc<T> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_shared(Arc::as_ptr(self) as *const (), |enc| (**self).to_pickle(enc))
+    }
+}
+
+/// Python `bytes`, for when a plain `Vec<u8>` field should say so in its
+/// type. Borrowed when read from a slice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Bytes<'a>(pub Cow<'a, [u8]>);
+
+impl ToPickle for Bytes<'_> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_bytes(&self.0)
+    }
+}
+
+/// Python `bytearray`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ByteArray(pub Vec<u8>);
+
+impl ToPickle for ByteArray {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_bytearray(&self.0)
+    }
+}
+
+impl ToPickle for crate::value::Value<'_> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        crate::value_writer::write_value(enc, self)
+    }
+}

@@ -1,0 +1,860 @@
+//! The value model: what a pickle can hold, as a graph, without executing
+//! anything.
+//!
+//! A [`Value`] is an arena of [`Node`]s plus a root [`Item`]. Scalars (None,
+//! bool, int, float) live inline in an `Item`; everything Python gives an
+//! identity to (str, bytes, containers, objects, ...) is a node, and an
+//! `Item::Node` refers to it by [`NodeId`]. A node referenced twice is one
+//! Python object referenced twice, and a list may contain itself: sharing and
+//! cycles are ordinary. Dropping a `Value` frees its arena in one flat pass,
+//! however deeply the graph nests.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+pub use num_bigint::BigInt;
+
+/// The index of a node in its [`Value`]'s arena.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The position of the node in the arena.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A reference to a value: scalars inline, everything else a node.
+///
+/// Equality of `Item::Node` compares node ids, which is meaningful only
+/// within one `Value`; use `Value`'s `PartialEq` to compare graphs.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Item {
+    /// Python's `None`.
+    None,
+    /// `True` or `False`.
+    Bool(bool),
+    /// An int that fits in an `i64`. Larger ints are [`Node::BigInt`].
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// Anything with an identity: see [`Node`].
+    Node(NodeId),
+}
+
+/// A Python str that is not valid UTF-8 because it holds lone surrogates,
+/// kept as CPython's `surrogatepass` UTF-8 bytes.
+pub type SurrogateBytes<'a> = Cow<'a, [u8]>;
+
+/// A value with an identity, stored in a [`Value`]'s arena.
+#[derive(Debug, Clone)]
+pub enum Node<'a> {
+    /// An int outside the `i64` range.
+    BigInt(Box<BigInt>),
+    /// `complex(re, im)`.
+    Complex(f64, f64),
+    /// A str. Borrowed from the input where the encoding allows.
+    Str(Cow<'a, str>),
+    /// A str holding lone surrogates (`'\ud800'`), as surrogatepass UTF-8.
+    SurrogateStr(SurrogateBytes<'a>),
+    /// `bytes`. Borrowed from the input where the encoding allows.
+    Bytes(Cow<'a, [u8]>),
+    /// `bytearray`.
+    ByteArray(Vec<u8>),
+    /// `list`.
+    List(Vec<Item>),
+    /// `tuple`.
+    Tuple(Vec<Item>),
+    /// `dict`, in insertion order. Keys may be any item.
+    Dict(Vec<(Item, Item)>),
+    /// `set`, in the order the pickle listed its items.
+    Set(Vec<Item>),
+    /// `frozenset`.
+    FrozenSet(Vec<Item>),
+    /// A reference to a class or function by module and qualified name.
+    Global(Box<Global<'a>>),
+    /// An object built by calling or instantiating a class.
+    Object(Box<Object>),
+    /// A persistent id (`PERSID`/`BINPERSID`): stands for an object the
+    /// pickler kept outside the stream.
+    PersId(Item),
+    /// An extension code (`EXT1`/`EXT2`/`EXT4`) from `copyreg`'s registry.
+    Ext(i32),
+    /// An out-of-band buffer (`NEXT_BUFFER`, protocol 5).
+    Buffer {
+        /// Which out-of-band buffer, counting from 0 in stream order.
+        index: u64,
+        /// Whether `READONLY_BUFFER` followed it.
+        readonly: bool,
+    },
+}
+
+/// A class or function reference: `module.qualname`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Global<'a> {
+    /// The module, e.g. `collections`.
+    pub module: Cow<'a, str>,
+    /// The qualified name, e.g. `OrderedDict` or `Outer.Inner`.
+    pub name: Cow<'a, str>,
+}
+
+impl<'a> Global<'a> {
+    /// A reference to `module.name`.
+    pub fn new(module: impl Into<Cow<'a, str>>, name: impl Into<Cow<'a, str>>) -> Global<'a> {
+        Global { module: module.into(), name: name.into() }
+    }
+
+    /// Whether this is `module.name`.
+    pub fn is(&self, module: &str, name: &str) -> bool {
+        self.module == module && self.name == name
+    }
+
+    fn into_owned(self) -> Global<'static> {
+        Global { module: Cow::Owned(self.module.into_owned()), name: Cow::Owned(self.name.into_owned()) }
+    }
+}
+
+impl fmt::Display for Global<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.module, self.name)
+    }
+}
+
+/// How an [`Object`] is created from its class and arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Construct {
+    /// `class(*args)`: `REDUCE`, or `INST`/`OBJ` with arguments.
+    Call,
+    /// `class.__new__(class, *args)` without `__init__`: `NEWOBJ`, the
+    /// protocol 0/1 `copyreg._reconstructor` form, and `INST`/`OBJ` without
+    /// arguments.
+    New,
+    /// `class.__new__(class, *args, **kwargs)`: `NEWOBJ_EX`.
+    NewEx,
+}
+
+/// An object: what `REDUCE`, `NEWOBJ`, `NEWOBJ_EX`, `INST`, `OBJ` and `BUILD`
+/// build. Nothing is executed; the object records how Python would build it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    /// The class or callable, usually a [`Node::Global`].
+    pub class: Item,
+    /// How the object is created.
+    pub construct: Construct,
+    /// Positional arguments.
+    pub args: Vec<Item>,
+    /// Keyword arguments (`NEWOBJ_EX` only).
+    pub kwargs: Vec<(Item, Item)>,
+    /// The state passed to `__setstate__` or merged into `__dict__` by `BUILD`.
+    pub state: Option<Item>,
+    /// Items appended to the object (`APPEND`/`APPENDS` on a list subclass).
+    pub list_items: Vec<Item>,
+    /// Items set on the object (`SETITEM`/`SETITEMS` on a dict subclass).
+    pub dict_items: Vec<(Item, Item)>,
+    /// Items added to the object (`ADDITEMS` on a set subclass).
+    pub set_items: Vec<Item>,
+}
+
+impl Object {
+    /// An object created by `construct` from `class` and `args`, with no
+    /// state or items yet.
+    pub fn new(class: Item, construct: Construct, args: Vec<Item>) -> Object {
+        Object {
+            class,
+            construct,
+            args,
+            kwargs: Vec::new(),
+            state: None,
+            list_items: Vec::new(),
+            dict_items: Vec::new(),
+            set_items: Vec::new(),
+        }
+    }
+}
+
+const NO_OFFSET: u64 = u64::MAX;
+
+/// A decoded pickle: an arena of nodes and the root item.
+///
+/// `'a` is the lifetime of the input that strings and bytes borrow from;
+/// [`into_owned`](Value::into_owned) detaches it.
+///
+/// ```
+/// use pickle_core::{Item, Node, Value};
+///
+/// // [1, "two", <the list itself>]
+/// let mut value = Value::new();
+/// let two = value.push(Node::Str("two".into()));
+/// let list = value.push(Node::List(vec![Item::Int(1), two]));
+/// if let Some(Node::List(items)) = value.get_mut(list) {
+///     items.push(list);
+/// }
+/// value.set_root(list);
+/// let bytes = pickle_core::to_vec(&value)?;
+/// let back: Value = pickle_core::from_slice(&bytes)?;
+/// assert_eq!(back, value);
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Value<'a> {
+    nodes: Vec<Node<'a>>,
+    offsets: Vec<u64>,
+    root: Item,
+}
+
+impl Default for Value<'_> {
+    fn default() -> Self {
+        Value::new()
+    }
+}
+
+impl<'a> Value<'a> {
+    /// An empty arena whose root is `None`.
+    pub fn new() -> Value<'a> {
+        Value { nodes: Vec::new(), offsets: Vec::new(), root: Item::None }
+    }
+
+    /// A value that is just a scalar item.
+    pub fn scalar(item: Item) -> Value<'a> {
+        debug_assert!(!matches!(item, Item::Node(_)), "Value::scalar takes a scalar item");
+        Value { nodes: Vec::new(), offsets: Vec::new(), root: item }
+    }
+
+    /// The root item: what `pickle.loads` would return.
+    pub fn root(&self) -> Item {
+        self.root
+    }
+
+    /// Replaces the root item.
+    pub fn set_root(&mut self, root: Item) {
+        self.root = root;
+    }
+
+    /// Adds a node to the arena and returns an item that refers to it.
+    ///
+    /// # Panics
+    /// If the arena already holds `u32::MAX` nodes.
+    pub fn push(&mut self, node: Node<'a>) -> Item {
+        self.push_at(node, NO_OFFSET).unwrap_or_else(|| panic!("a Value holds at most {} nodes", u32::MAX))
+    }
+
+    /// Adds a node created by the opcode at `offset`; `None` when the arena is full.
+    #[inline]
+    pub(crate) fn push_at(&mut self, node: Node<'a>, offset: u64) -> Option<Item> {
+        let id = u32::try_from(self.nodes.len()).ok().filter(|&id| id != u32::MAX)?;
+        self.nodes.push(node);
+        self.offsets.push(offset);
+        Some(Item::Node(NodeId(id)))
+    }
+
+    /// The node behind an id.
+    ///
+    /// # Panics
+    /// If `id` is not from this value.
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
+        &self.nodes[id.index()]
+    }
+
+    /// The node behind an id, to change it.
+    ///
+    /// # Panics
+    /// If `id` is not from this value.
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node<'a> {
+        &mut self.nodes[id.index()]
+    }
+
+    /// The node an item refers to, or `None` for a scalar or a foreign id.
+    pub fn get(&self, item: Item) -> Option<&Node<'a>> {
+        match item {
+            Item::Node(id) => self.nodes.get(id.index()),
+            _ => None,
+        }
+    }
+
+    /// The node an item refers to, to change it.
+    pub fn get_mut(&mut self, item: Item) -> Option<&mut Node<'a>> {
+        match item {
+            Item::Node(id) => self.nodes.get_mut(id.index()),
+            _ => None,
+        }
+    }
+
+    /// The byte offset of the opcode that created a node, for a decoded value.
+    pub fn offset(&self, item: Item) -> Option<u64> {
+        match item {
+            Item::Node(id) => self.offsets.get(id.index()).copied().filter(|&o| o != NO_OFFSET),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn nodes_slice(&self) -> &[Node<'a>] {
+        &self.nodes
+    }
+
+    /// How many nodes the arena holds, reachable from the root or not.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The str an item refers to, if it is a str without lone surrogates.
+    pub fn as_str(&self, item: Item) -> Option<&str> {
+        match self.get(item)? {
+            Node::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a `bytes` or `bytearray` item.
+    pub fn as_bytes(&self, item: Item) -> Option<&[u8]> {
+        match self.get(item)? {
+            Node::Bytes(b) => Some(b),
+            Node::ByteArray(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The items of a list.
+    pub fn as_list(&self, item: Item) -> Option<&[Item]> {
+        match self.get(item)? {
+            Node::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The items of a tuple.
+    pub fn as_tuple(&self, item: Item) -> Option<&[Item]> {
+        match self.get(item)? {
+            Node::Tuple(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The pairs of a dict.
+    pub fn as_dict(&self, item: Item) -> Option<&[(Item, Item)]> {
+        match self.get(item)? {
+            Node::Dict(pairs) => Some(pairs),
+            _ => None,
+        }
+    }
+
+    /// The value of the last pair in a dict whose key is the str `key`.
+    pub fn dict_get(&self, dict: Item, key: &str) -> Option<Item> {
+        let pairs = self.as_dict(dict)?;
+        pairs.iter().rev().find(|(k, _)| self.as_str(*k) == Some(key)).map(|&(_, v)| v)
+    }
+
+    /// The class reference an item refers to.
+    pub fn as_global(&self, item: Item) -> Option<&Global<'a>> {
+        match self.get(item)? {
+            Node::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The object an item refers to.
+    pub fn as_object(&self, item: Item) -> Option<&Object> {
+        match self.get(item)? {
+            Node::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The Python type name of an item, for messages: `int`, `str`, `list`, ...
+    pub fn type_name(&self, item: Item) -> &'static str {
+        match item {
+            Item::None => "None",
+            Item::Bool(_) => "bool",
+            Item::Int(_) => "int",
+            Item::Float(_) => "float",
+            Item::Node(_) => match self.get(item) {
+                Some(node) => node.type_name(),
+                None => "invalid node id",
+            },
+        }
+    }
+
+    /// A copy of this value that borrows nothing from the input.
+    pub fn into_owned(self) -> Value<'static> {
+        let nodes = self.nodes.into_iter().map(Node::into_owned).collect();
+        Value { nodes, offsets: self.offsets, root: self.root }
+    }
+
+    /// The part of the graph reachable from `item`, as a value of its own
+    /// (nodes renumbered, sharing and cycles kept). Walks iteratively.
+    pub fn extract(&self, item: Item) -> Value<'a> {
+        let mut map: HashMap<NodeId, NodeId> = HashMap::new();
+        let mut order: Vec<NodeId> = Vec::new();
+        let mut todo: Vec<NodeId> = Vec::new();
+        let visit = |it: Item, map: &mut HashMap<NodeId, NodeId>, order: &mut Vec<NodeId>, todo: &mut Vec<NodeId>| {
+            if let Item::Node(id) = it
+                && id.index() < self.nodes.len()
+                && !map.contains_key(&id)
+            {
+                map.insert(id, NodeId(order.len() as u32));
+                order.push(id);
+                todo.push(id);
+            }
+        };
+        visit(item, &mut map, &mut order, &mut todo);
+        while let Some(id) = todo.pop() {
+            self.nodes[id.index()].for_each_child(|c| visit(c, &mut map, &mut order, &mut todo));
+        }
+        let remap = |it: Item| match it {
+            Item::Node(id) => map.get(&id).map_or(Item::None, |&n| Item::Node(n)),
+            other => other,
+        };
+        let mut out = Value::new();
+        for id in order {
+            let mut node = self.nodes[id.index()].clone();
+            node.map_items(remap);
+            out.nodes.push(node);
+            out.offsets.push(self.offsets[id.index()]);
+        }
+        out.root = remap(item);
+        out
+    }
+
+    /// How many times each node is referenced from the graph reachable from
+    /// the root (the root itself counts once). Walks iteratively.
+    pub(crate) fn ref_counts(&self) -> Vec<u32> {
+        let mut counts = vec![0u32; self.nodes.len()];
+        let mut todo = Vec::new();
+        let mut visit = |item: Item, todo: &mut Vec<NodeId>| {
+            if let Item::Node(id) = item
+                && let Some(count) = counts.get_mut(id.index())
+            {
+                *count = count.saturating_add(1);
+                if *count == 1 {
+                    todo.push(id);
+                }
+            }
+        };
+        visit(self.root, &mut todo);
+        while let Some(id) = todo.pop() {
+            self.nodes[id.index()].for_each_child(|child| visit(child, &mut todo));
+        }
+        counts
+    }
+}
+
+/// Marks the nodes that lie on a cycle (in a strongly connected component
+/// with more than one node, or with an edge to itself), reachable from the
+/// root. Iterative Tarjan, so deep graphs cost heap, not stack.
+pub(crate) fn cyclic_nodes(value: &Value<'_>) -> Vec<bool> {
+    let n = value.nodes.len();
+    let mut t = Tarjan {
+        value,
+        index: vec![u32::MAX; n],
+        low: vec![0; n],
+        on_stack: vec![false; n],
+        cyclic: vec![false; n],
+        stack: Vec::new(),
+        calls: Vec::new(),
+        next: 0,
+    };
+    if let Item::Node(root) = value.root
+        && root.index() < n
+    {
+        t.run(root);
+    }
+    t.cyclic
+}
+
+struct Tarjan<'x, 'a> {
+    value: &'x Value<'a>,
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+    cyclic: Vec<bool>,
+    stack: Vec<NodeId>,
+    /// The DFS path: each node with its children and how many are done.
+    calls: Vec<(NodeId, Vec<NodeId>, usize)>,
+    next: u32,
+}
+
+impl Tarjan<'_, '_> {
+    fn enter(&mut self, id: NodeId) {
+        let i = id.index();
+        self.index[i] = self.next;
+        self.low[i] = self.next;
+        self.next += 1;
+        self.stack.push(id);
+        self.on_stack[i] = true;
+        let mut kids = Vec::new();
+        self.value.nodes[i].for_each_child(|c| {
+            if let Item::Node(c) = c
+                && c.index() < self.value.nodes.len()
+            {
+                kids.push(c)
+            }
+        });
+        self.calls.push((id, kids, 0));
+    }
+
+    fn run(&mut self, root: NodeId) {
+        self.enter(root);
+        while let Some((id, kids, done)) = self.calls.last_mut() {
+            let id = *id;
+            if let Some(&kid) = kids.get(*done) {
+                *done += 1;
+                let (k, i) = (kid.index(), id.index());
+                if kid == id {
+                    self.cyclic[i] = true;
+                }
+                if self.index[k] == u32::MAX {
+                    self.enter(kid);
+                } else if self.on_stack[k] {
+                    self.low[i] = self.low[i].min(self.index[k]);
+                }
+                continue;
+            }
+            self.calls.pop();
+            let i = id.index();
+            if let Some((parent, _, _)) = self.calls.last() {
+                let p = parent.index();
+                self.low[p] = self.low[p].min(self.low[i]);
+            }
+            if self.low[i] == self.index[i] {
+                let pos = self.stack.iter().rposition(|&m| m == id).unwrap_or(0);
+                let members = self.stack.split_off(pos);
+                let is_cycle = members.len() > 1;
+                for m in members {
+                    self.on_stack[m.index()] = false;
+                    self.cyclic[m.index()] |= is_cycle;
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Node<'a> {
+    /// The Python type name of the node: `str`, `list`, `object`, ...
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Node::BigInt(_) => "int",
+            Node::Complex(..) => "complex",
+            Node::Str(_) | Node::SurrogateStr(_) => "str",
+            Node::Bytes(_) => "bytes",
+            Node::ByteArray(_) => "bytearray",
+            Node::List(_) => "list",
+            Node::Tuple(_) => "tuple",
+            Node::Dict(_) => "dict",
+            Node::Set(_) => "set",
+            Node::FrozenSet(_) => "frozenset",
+            Node::Global(_) => "global",
+            Node::Object(_) => "object",
+            Node::PersId(_) => "persistent id",
+            Node::Ext(_) => "extension",
+            Node::Buffer { .. } => "out-of-band buffer",
+        }
+    }
+
+    /// Calls `f` on every item the node refers to, in stream order.
+    pub fn for_each_child(&self, mut f: impl FnMut(Item)) {
+        match self {
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                items.iter().copied().for_each(f)
+            }
+            Node::Dict(pairs) => pairs.iter().for_each(|&(k, v)| {
+                f(k);
+                f(v)
+            }),
+            Node::Object(obj) => {
+                f(obj.class);
+                obj.args.iter().copied().for_each(&mut f);
+                obj.kwargs.iter().for_each(|&(k, v)| {
+                    f(k);
+                    f(v)
+                });
+                obj.list_items.iter().copied().for_each(&mut f);
+                obj.dict_items.iter().for_each(|&(k, v)| {
+                    f(k);
+                    f(v)
+                });
+                obj.set_items.iter().copied().for_each(&mut f);
+                if let Some(state) = obj.state {
+                    f(state)
+                }
+            }
+            Node::PersId(pid) => f(*pid),
+            Node::BigInt(_)
+            | Node::Complex(..)
+            | Node::Str(_)
+            | Node::SurrogateStr(_)
+            | Node::Bytes(_)
+            | Node::ByteArray(_)
+            | Node::Global(_)
+            | Node::Ext(_)
+            | Node::Buffer { .. } => {}
+        }
+    }
+
+    /// Replaces every item the node refers to with `f(item)`.
+    pub fn map_items(&mut self, mut f: impl FnMut(Item) -> Item) {
+        let pair = |f: &mut dyn FnMut(Item) -> Item, p: &mut (Item, Item)| {
+            p.0 = f(p.0);
+            p.1 = f(p.1);
+        };
+        match self {
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                items.iter_mut().for_each(|it| *it = f(*it))
+            }
+            Node::Dict(pairs) => pairs.iter_mut().for_each(|p| pair(&mut f, p)),
+            Node::Object(obj) => {
+                obj.class = f(obj.class);
+                obj.args.iter_mut().for_each(|it| *it = f(*it));
+                obj.kwargs.iter_mut().for_each(|p| pair(&mut f, p));
+                obj.list_items.iter_mut().for_each(|it| *it = f(*it));
+                obj.dict_items.iter_mut().for_each(|p| pair(&mut f, p));
+                obj.set_items.iter_mut().for_each(|it| *it = f(*it));
+                obj.state = obj.state.map(&mut f);
+            }
+            Node::PersId(pid) => *pid = f(*pid),
+            Node::BigInt(_)
+            | Node::Complex(..)
+            | Node::Str(_)
+            | Node::SurrogateStr(_)
+            | Node::Bytes(_)
+            | Node::ByteArray(_)
+            | Node::Global(_)
+            | Node::Ext(_)
+            | Node::Buffer { .. } => {}
+        }
+    }
+
+    fn into_owned(self) -> Node<'static> {
+        match self {
+            Node::BigInt(b) => Node::BigInt(b),
+            Node::Complex(re, im) => Node::Complex(re, im),
+            Node::Str(s) => Node::Str(Cow::Owned(s.into_owned())),
+            Node::SurrogateStr(s) => Node::SurrogateStr(Cow::Owned(s.into_owned())),
+            Node::Bytes(b) => Node::Bytes(Cow::Owned(b.into_owned())),
+            Node::ByteArray(b) => Node::ByteArray(b),
+            Node::List(v) => Node::List(v),
+            Node::Tuple(v) => Node::Tuple(v),
+            Node::Dict(v) => Node::Dict(v),
+            Node::Set(v) => Node::Set(v),
+            Node::FrozenSet(v) => Node::FrozenSet(v),
+            Node::Global(g) => Node::Global(Box::new(g.into_owned())),
+            Node::Object(o) => Node::Object(o),
+            Node::PersId(p) => Node::PersId(p),
+            Node::Ext(c) => Node::Ext(c),
+            Node::Buffer { index, readonly } => Node::Buffer { index, readonly },
+        }
+    }
+}
+
+/// Two values are equal when their graphs have the same shape from the root:
+/// the same data, and the same sharing. A node shared in one must be shared
+/// in the other, and cycles must match. Floats compare by bits, so a NaN
+/// equals the same NaN. Unreachable nodes and offsets do not matter.
+impl PartialEq for Value<'_> {
+    fn eq(&self, other: &Value<'_>) -> bool {
+        GraphEq { a: self, b: other, map_ab: HashMap::new(), map_ba: HashMap::new(), todo: Vec::new() }.run()
+    }
+}
+
+struct GraphEq<'x, 'a, 'b> {
+    a: &'x Value<'a>,
+    b: &'x Value<'b>,
+    map_ab: HashMap<NodeId, NodeId>,
+    map_ba: HashMap<NodeId, NodeId>,
+    todo: Vec<(NodeId, NodeId)>,
+}
+
+impl GraphEq<'_, '_, '_> {
+    fn run(mut self) -> bool {
+        if !self.item(self.a.root, self.b.root) {
+            return false;
+        }
+        while let Some((x, y)) = self.todo.pop() {
+            if !self.node(x, y) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Compares two items; pairs of nodes seen for the first time are queued.
+    fn item(&mut self, x: Item, y: Item) -> bool {
+        match (x, y) {
+            (Item::None, Item::None) => true,
+            (Item::Bool(p), Item::Bool(q)) => p == q,
+            (Item::Int(p), Item::Int(q)) => p == q,
+            (Item::Float(p), Item::Float(q)) => p.to_bits() == q.to_bits(),
+            (Item::Node(p), Item::Node(q)) => {
+                if p.index() >= self.a.nodes.len() || q.index() >= self.b.nodes.len() {
+                    return false;
+                }
+                match (self.map_ab.get(&p), self.map_ba.get(&q)) {
+                    (Some(&mq), Some(&mp)) => mq == q && mp == p,
+                    (None, None) => {
+                        self.map_ab.insert(p, q);
+                        self.map_ba.insert(q, p);
+                        self.todo.push((p, q));
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    fn items(&mut self, xs: &[Item], ys: &[Item]) -> bool {
+        xs.len() == ys.len() && xs.iter().zip(ys).all(|(&x, &y)| self.item(x, y))
+    }
+
+    fn pairs(&mut self, xs: &[(Item, Item)], ys: &[(Item, Item)]) -> bool {
+        xs.len() == ys.len() && xs.iter().zip(ys).all(|(&(k, v), &(l, w))| self.item(k, l) && self.item(v, w))
+    }
+
+    fn node(&mut self, x: NodeId, y: NodeId) -> bool {
+        let (a, b) = (self.a, self.b);
+        match (a.node(x), b.node(y)) {
+            (Node::BigInt(p), Node::BigInt(q)) => p == q,
+            (Node::Complex(r1, i1), Node::Complex(r2, i2)) => {
+                r1.to_bits() == r2.to_bits() && i1.to_bits() == i2.to_bits()
+            }
+            (Node::Str(p), Node::Str(q)) => p == q,
+            (Node::SurrogateStr(p), Node::SurrogateStr(q)) => p == q,
+            (Node::Bytes(p), Node::Bytes(q)) => p == q,
+            (Node::ByteArray(p), Node::ByteArray(q)) => p == q,
+            (Node::List(p), Node::List(q))
+            | (Node::Tuple(p), Node::Tuple(q))
+            | (Node::Set(p), Node::Set(q))
+            | (Node::FrozenSet(p), Node::FrozenSet(q)) => self.items(p, q),
+            (Node::Dict(p), Node::Dict(q)) => self.pairs(p, q),
+            (Node::Global(p), Node::Global(q)) => p == q,
+            (Node::Object(p), Node::Object(q)) => {
+                p.construct == q.construct
+                    && self.item(p.class, q.class)
+                    && self.items(&p.args, &q.args)
+                    && self.pairs(&p.kwargs, &q.kwargs)
+                    && match (p.state, q.state) {
+                        (Some(s), Some(t)) => self.item(s, t),
+                        (None, None) => true,
+                        _ => false,
+                    }
+                    && self.items(&p.list_items, &q.list_items)
+                    && self.pairs(&p.dict_items, &q.dict_items)
+                    && self.items(&p.set_items, &q.set_items)
+            }
+            (Node::PersId(p), Node::PersId(q)) => self.item(*p, *q),
+            (Node::Ext(p), Node::Ext(q)) => p == q,
+            (Node::Buffer { index: i, readonly: r }, Node::Buffer { index: j, readonly: s }) => i == j && r == s,
+            _ => false,
+        }
+    }
+}
+
+/// Prints a Python-like repr. Shared nodes print each time they are reached;
+/// a node reached again inside itself prints as `...`, and nesting deeper
+/// than 64 levels prints as `...` too, so printing never recurses deeply.
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut open = Vec::new();
+        ReprWriter { value: self, open: &mut open }.item(f, self.root)
+    }
+}
+
+const REPR_DEPTH: usize = 64;
+
+struct ReprWriter<'x, 'a> {
+    value: &'x Value<'a>,
+    open: &'x mut Vec<NodeId>,
+}
+
+impl ReprWriter<'_, '_> {
+    fn item(&mut self, f: &mut fmt::Formatter<'_>, item: Item) -> fmt::Result {
+        match item {
+            Item::None => f.write_str("None"),
+            Item::Bool(true) => f.write_str("True"),
+            Item::Bool(false) => f.write_str("False"),
+            Item::Int(i) => write!(f, "{i}"),
+            Item::Float(x) => write!(f, "{x:?}"),
+            Item::Node(id) => {
+                if self.open.contains(&id) || self.open.len() >= REPR_DEPTH {
+                    return f.write_str("...");
+                }
+                let Some(node) = self.value.nodes.get(id.index()) else {
+                    return f.write_str("<invalid node>");
+                };
+                self.open.push(id);
+                let result = self.node(f, node);
+                self.open.pop();
+                result
+            }
+        }
+    }
+
+    fn seq(&mut self, f: &mut fmt::Formatter<'_>, open: &str, items: &[Item], close: &str) -> fmt::Result {
+        f.write_str(open)?;
+        for (i, &item) in items.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            self.item(f, item)?;
+        }
+        f.write_str(close)
+    }
+
+    fn pairs(&mut self, f: &mut fmt::Formatter<'_>, pairs: &[(Item, Item)]) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, &(k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            self.item(f, k)?;
+            f.write_str(": ")?;
+            self.item(f, v)?;
+        }
+        f.write_str("}")
+    }
+
+    fn node(&mut self, f: &mut fmt::Formatter<'_>, node: &Node<'_>) -> fmt::Result {
+        match node {
+            Node::BigInt(b) => write!(f, "{b}"),
+            Node::Complex(re, im) => write!(f, "complex({re:?}, {im:?})"),
+            Node::Str(s) => write!(f, "{s:?}"),
+            Node::SurrogateStr(s) => write!(f, "{:?}", String::from_utf8_lossy(s)),
+            Node::Bytes(b) => write!(f, "b{:?}", b.escape_ascii().to_string()),
+            Node::ByteArray(b) => write!(f, "bytearray(b{:?})", b.escape_ascii().to_string()),
+            Node::List(items) => self.seq(f, "[", items, "]"),
+            Node::Tuple(items) if items.len() == 1 => self.seq(f, "(", items, ",)"),
+            Node::Tuple(items) => self.seq(f, "(", items, ")"),
+            Node::Dict(pairs) => self.pairs(f, pairs),
+            Node::Set(items) => self.seq(f, "set([", items, "])"),
+            Node::FrozenSet(items) => self.seq(f, "frozenset([", items, "])"),
+            Node::Global(g) => write!(f, "<global {g}>"),
+            Node::Object(obj) => {
+                f.write_str("<object ")?;
+                self.item(f, obj.class)?;
+                self.seq(f, "(", &obj.args, ")")?;
+                if let Some(state) = obj.state {
+                    f.write_str(" state=")?;
+                    self.item(f, state)?;
+                }
+                if !obj.list_items.is_empty() {
+                    self.seq(f, " list_items=[", &obj.list_items, "]")?;
+                }
+                if !obj.dict_items.is_empty() {
+                    f.write_str(" dict_items=")?;
+                    self.pairs(f, &obj.dict_items)?;
+                }
+                f.write_str(">")
+            }
+            Node::PersId(pid) => {
+                f.write_str("<persistent id ")?;
+                self.item(f, *pid)?;
+                f.write_str(">")
+            }
+            Node::Ext(code) => write!(f, "<extension {code}>"),
+            Node::Buffer { index, readonly } => {
+                write!(f, "<buffer {index}{}>", if *readonly { " readonly" } else { "" })
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Cross-crate and CPython interop tests; see the files under `tests/tests/`.
