@@ -1,0 +1,280 @@
+//! Single files: atomic, durable saves written through a memory map, and
+//! mapped loads that borrow from the map.
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use memmap2::{Mmap, MmapOptions};
+use pickle_core::{EncodeOptions, FromPickle, FromPickleOwned, ToPickle, Value};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::trailer::{TRAILER_LEN, Trailer, VERSION};
+
+/// Saves `value` to `path` as a pickle (protocol 4) with an integrity trailer,
+/// atomically and durably.
+///
+/// The pickle is written to a temporary file in the same directory through
+/// a memory map sized to the encoded length; the map is flushed and the file
+/// fsynced, then renamed over `path`, and the directory is fsynced. A reader
+/// never sees a partial file under `path`, and a failed save leaves no
+/// temporary file behind. Python opens the result with plain `pickle.load`.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("pickle-persist-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("state.pickle");
+/// pickle_persist::save(&path, &vec![1.5f64, 2.5])?;
+/// let back: Vec<f64> = pickle_persist::load(&path)?;
+/// assert_eq!(back, [1.5, 2.5]);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn save<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T) -> Result<()> {
+    save_with(path, value, EncodeOptions::default())
+}
+
+/// [`save`] with encoding options, such as the protocol.
+pub fn save_with<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T, opts: EncodeOptions) -> Result<()> {
+    let path = path.as_ref();
+    let len = encoded_len(value, opts).map_err(|e| Error::codec(ErrorKind::Encode, path, e))?;
+    write_atomic(path, len, |dst| {
+        let mut out = SliceWriter { buf: dst, pos: 0, crc: 0 };
+        pickle_core::to_writer_with(&mut out, value, opts).map_err(|e| Error::codec(ErrorKind::Encode, path, e))?;
+        if out.pos != out.buf.len() {
+            return Err(Error::new(
+                ErrorKind::Encode,
+                path,
+                format!("the value encoded to {} bytes, then to {} bytes: it changed while saving", len, out.pos),
+            ));
+        }
+        Ok(out.crc)
+    })
+}
+
+/// Saves bytes that are already a pickle, with the trailer, atomically.
+pub(crate) fn save_encoded(path: &Path, pickle: &[u8]) -> Result<()> {
+    write_atomic(path, pickle.len() as u64, |dst| {
+        dst.copy_from_slice(pickle);
+        Ok(crc32c::crc32c(pickle))
+    })
+}
+
+/// How many bytes `value` encodes to, without keeping them.
+pub(crate) fn encoded_len<T: ToPickle + ?Sized>(value: &T, opts: EncodeOptions) -> pickle_core::Result<u64> {
+    let mut counter = Counter(0);
+    pickle_core::to_writer_with(&mut counter, value, opts)?;
+    Ok(counter.0)
+}
+
+struct Counter(u64);
+
+impl io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes into a fixed slice (the map), checksumming as the bytes pass.
+struct SliceWriter<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+    crc: u32,
+}
+
+impl io::Write for SliceWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let end = self.pos.checked_add(data.len()).filter(|&e| e <= self.buf.len()).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::WriteZero, "the value encoded longer than it did when it was measured")
+        })?;
+        self.buf[self.pos..end].copy_from_slice(data);
+        self.crc = crc32c::crc32c_append(self.crc, data);
+        self.pos = end;
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The prefix of every temporary file this crate creates.
+pub(crate) const TEMP_PREFIX: &str = ".pickle-persist-tmp.";
+
+/// A temporary file removed on drop unless it was committed.
+struct TempFile {
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Writes `pickle_len` bytes produced by `fill` plus the trailer to a temp
+/// file through a map, syncs it, renames it over `path`, syncs the directory.
+fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8]) -> Result<u32>) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| Error::new(ErrorKind::Io, path, "the path names no file"))?;
+    let temp_path = dir.join(format!(
+        "{TEMP_PREFIX}{}.{}.{}",
+        name.to_string_lossy(),
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&temp_path)
+        .map_err(|e| Error::io(&temp_path, "cannot create the temporary file", e))?;
+    let mut temp = TempFile { path: temp_path, committed: false };
+
+    let total = pickle_len + TRAILER_LEN as u64;
+    let total_usize =
+        usize::try_from(total).map_err(|_| Error::new(ErrorKind::Io, path, "the file is too large to map"))?;
+    file.set_len(total).map_err(|e| Error::io(&temp.path, "cannot size the temporary file", e))?;
+    // SAFETY: the file was created just now with `create_new` under a name no
+    // other writer uses; nothing else maps or writes it while this map lives,
+    // so the slice the map hands out is not changed behind our back.
+    let mut map = unsafe { MmapOptions::new().len(total_usize).populate().map_mut(&file) }
+        .map_err(|e| Error::io(&temp.path, "cannot map the temporary file", e))?;
+    let pickle_end = total_usize - TRAILER_LEN;
+    let crc = fill(&mut map[..pickle_end])?;
+    let trailer = Trailer { version: VERSION, crc, len: pickle_len };
+    map[pickle_end..].copy_from_slice(&trailer.to_bytes());
+    map.flush().map_err(|e| Error::io(&temp.path, "cannot flush the mapped file", e))?;
+    drop(map);
+    file.sync_all().map_err(|e| Error::io(&temp.path, "cannot fsync the temporary file", e))?;
+    drop(file);
+
+    fs::rename(&temp.path, path).map_err(|e| Error::io(path, "cannot rename the temporary file over it", e))?;
+    temp.committed = true;
+    sync_dir(&dir)
+}
+
+/// Fsyncs a directory, so that a rename in it is durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, "cannot fsync the directory", e))
+}
+
+/// A pickle file mapped into memory. Opening it costs O(1) in the file's
+/// size: only the trailer is read. Values decoded from it borrow strings and
+/// bytes from the map, so reaching one field of a large checkpoint touches
+/// only the pages that lead to it.
+///
+/// ```
+/// use pickle_core::Value;
+///
+/// let dir = std::env::temp_dir().join(format!("pickle-persist-mapped-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("blob.pickle");
+/// pickle_persist::save(&path, &(7u32, vec![0u8; 1 << 20]))?;
+///
+/// let mapped = pickle_persist::Mapped::open(&path)?;
+/// let (step, blob): (u32, &[u8]) = mapped.decode()?; // blob borrows from the map
+/// assert_eq!((step, blob.len()), (7, 1 << 20));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Mapped {
+    map: Mmap,
+    path: PathBuf,
+    pickle_len: usize,
+    trailer: Option<Trailer>,
+}
+
+impl Mapped {
+    /// Maps `path` and checks the shape of its trailer, if it has one.
+    pub fn open(path: impl AsRef<Path>) -> Result<Mapped> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, "cannot stat", e))?.len();
+        if len == 0 {
+            return Err(Error::new(ErrorKind::Corrupt, path, "corrupt checkpoint: the file is empty"));
+        }
+        // SAFETY: files under their final names are only ever replaced by an
+        // atomic rename, never written in place, so the mapped inode does not
+        // change while the map lives. A program that edits the file in place
+        // breaks that promise; we document it on `Mapped`.
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, "cannot map", e))?;
+        let trailer = Trailer::find(&map);
+        let pickle_len = match trailer {
+            Some(t) => t
+                .check_shape(&map)
+                .map_err(|why| Error::new(ErrorKind::Corrupt, path, format!("corrupt checkpoint: {why}")))?,
+            None => map.len(),
+        };
+        Ok(Mapped { map, path: path.to_path_buf(), pickle_len, trailer })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the file carries an integrity trailer. Plain pickles (written
+    /// by Python, say) do not.
+    pub fn has_trailer(&self) -> bool {
+        self.trailer.is_some()
+    }
+
+    /// Checks the checksum, reading the whole pickle. A plain pickle without
+    /// a trailer has nothing to check and passes.
+    pub fn verify(&self) -> Result<()> {
+        match self.trailer {
+            Some(t) => t
+                .check_crc(self.pickle_bytes())
+                .map_err(|why| Error::new(ErrorKind::Corrupt, &self.path, format!("corrupt checkpoint: {why}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// The pickle's bytes, without the trailer.
+    pub fn pickle_bytes(&self) -> &[u8] {
+        &self.map[..self.pickle_len]
+    }
+
+    /// Decodes the pickle into a [`Value`] that borrows from the map.
+    pub fn value(&self) -> Result<Value<'_>> {
+        self.decode()
+    }
+
+    /// Decodes the pickle into `T`, which may borrow from the map.
+    pub fn decode<'m, T: FromPickle<'m>>(&'m self) -> Result<T> {
+        pickle_core::from_slice(self.pickle_bytes()).map_err(|e| self.decode_error(e))
+    }
+
+    /// A type mismatch is the caller's problem; anything else means the
+    /// bytes are damaged.
+    fn decode_error(&self, e: pickle_core::Error) -> Error {
+        let kind = match e.kind() {
+            pickle_core::ErrorKind::Mismatch | pickle_core::ErrorKind::Custom => ErrorKind::Decode,
+            _ => ErrorKind::Corrupt,
+        };
+        Error::codec(kind, &self.path, e)
+    }
+}
+
+/// Loads the pickle at `path` into `T`: maps it, verifies the trailer's
+/// checksum (when there is a trailer), and decodes. A torn or damaged file is
+/// an [`ErrorKind::Corrupt`] error naming the path.
+pub fn load<T: FromPickleOwned>(path: impl AsRef<Path>) -> Result<T> {
+    let mapped = Mapped::open(path)?;
+    mapped.verify()?;
+    mapped.decode()
+}
