@@ -3,10 +3,10 @@
 use std::io;
 
 use crate::error::Result;
-use crate::from_pickle::{FromPickle, FromPickleOwned};
+use crate::from_pickle::FromPickle;
 use crate::limits::Limits;
 use crate::machine::Machine;
-use crate::read::{ReaderInput, SliceInput};
+use crate::read::{CopyingSliceInput, ReaderInput, SliceInput};
 use crate::value::Value;
 
 /// How Python 2 `str` data (the `STRING`, `BINSTRING` and
@@ -106,10 +106,34 @@ fn decode_slice<'a>(bytes: &'a [u8], opts: &DecodeOptions) -> Result<(Value<'a>,
     Ok((value, input.consumed()))
 }
 
+/// Decodes a pickle from a byte slice into a value that does not borrow
+/// from it: strings and bytes are copied, so the result (a `Value<'static>`,
+/// say) outlives the slice. Use it for buffers that are about to go away.
+///
+/// ```
+/// let bytes = pickle_core::to_vec(&("a", 1))?;
+/// let value: pickle_core::Value<'static> = pickle_core::from_slice_owned(&bytes)?;
+/// drop(bytes);
+/// assert_eq!(value.type_name(value.root()), "tuple");
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn from_slice_owned<T: FromPickle<'static>>(bytes: &[u8]) -> Result<T> {
+    from_slice_owned_with(bytes, DecodeOptions::default())
+}
+
+/// [`from_slice_owned`] with options.
+pub fn from_slice_owned_with<T: FromPickle<'static>>(bytes: &[u8], opts: DecodeOptions) -> Result<T> {
+    let mut input = CopyingSliceInput::new(bytes);
+    let value: Value<'static> = Machine::new(&opts, Some(bytes.len() as u64)).run(&mut input)?;
+    T::from_value(value, &opts.limits)
+}
+
 /// Decodes one pickle from a reader, reading no further than its `STOP`, so
 /// that a reader holding several pickles back to back can be decoded in
 /// turn. Pass `&mut reader` to keep it; wrap unbuffered sources in a
-/// `BufReader`.
+/// `BufReader`. Nothing can borrow from a reader, so `T` is any type built
+/// from owned data, [`Value`] included; `&str` fields fail with a message
+/// saying so.
 ///
 /// ```
 /// let mut stream = Vec::new();
@@ -121,12 +145,12 @@ fn decode_slice<'a>(bytes: &'a [u8], opts: &DecodeOptions) -> Result<(Value<'a>,
 /// assert_eq!((a.as_str(), b), ("first", 2));
 /// # Ok::<(), pickle_core::Error>(())
 /// ```
-pub fn from_reader<R: io::Read, T: FromPickleOwned>(reader: R) -> Result<T> {
+pub fn from_reader<R: io::Read, T: FromPickle<'static>>(reader: R) -> Result<T> {
     from_reader_with(reader, DecodeOptions::default())
 }
 
 /// [`from_reader`] with options.
-pub fn from_reader_with<R: io::Read, T: FromPickleOwned>(reader: R, opts: DecodeOptions) -> Result<T> {
+pub fn from_reader_with<R: io::Read, T: FromPickle<'static>>(reader: R, opts: DecodeOptions) -> Result<T> {
     let mut input = ReaderInput::new(reader);
     let value: Value<'static> = Machine::new(&opts, None).run(&mut input)?;
     T::from_value(value, &opts.limits)

@@ -40,7 +40,8 @@ mod value_writer;
 use std::io;
 
 pub use decode::{
-    DecodeOptions, StringEncoding, from_reader, from_reader_with, from_slice, from_slice_with, value_from_slice_prefix,
+    DecodeOptions, StringEncoding, from_reader, from_reader_with, from_slice, from_slice_owned, from_slice_owned_with, from_slice_with,
+    value_from_slice_prefix,
 };
 pub use encoder::{EncodeOptions, Encoder, StateWriter};
 pub use error::{Error, ErrorKind, Result};

@@ -122,6 +122,54 @@ impl<'a> Input<'a> for SliceInput<'a> {
     }
 }
 
+/// A slice whose bytes are copied rather than borrowed, so that what is
+/// decoded from it outlives it.
+pub(crate) struct CopyingSliceInput<'s>(SliceInput<'s>);
+
+impl<'s> CopyingSliceInput<'s> {
+    pub(crate) fn new(data: &'s [u8]) -> Self {
+        CopyingSliceInput(SliceInput::new(data))
+    }
+}
+
+impl private::Sealed for CopyingSliceInput<'_> {}
+
+impl<'s> Input<'static> for CopyingSliceInput<'s> {
+    #[inline]
+    fn pos(&self) -> u64 {
+        self.0.pos()
+    }
+
+    #[inline]
+    fn remaining(&self) -> Option<u64> {
+        self.0.remaining()
+    }
+
+    #[inline]
+    fn next_byte(&mut self) -> Result<Option<u8>, Short> {
+        self.0.next_byte()
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<Chunk<'static, '_>, Short> {
+        self.0.take(n).map(|c| Chunk::Scratch(unborrow(c)))
+    }
+
+    fn line(&mut self) -> Result<Chunk<'static, '_>, Short> {
+        self.0.line().map(|c| Chunk::Scratch(unborrow(c)))
+    }
+
+    fn frame(&mut self, len: u64) -> Result<(), Short> {
+        self.0.frame(len)
+    }
+}
+
+fn unborrow<'x>(c: Chunk<'x, 'x>) -> &'x [u8] {
+    match c {
+        Chunk::Input(b) | Chunk::Scratch(b) => b,
+    }
+}
+
 /// Any `io::Read`. Reads only what the pickle needs, so a reader can hold
 /// several pickles back to back; wrap unbuffered sources in a `BufReader`.
 pub(crate) struct ReaderInput<R> {

@@ -5,7 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use pickle_core::{EncodeOptions, FromPickleOwned, ToPickle};
+use pickle_core::{EncodeOptions, FromPickle, ToPickle};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::file::{Mapped, TEMP_PREFIX, save_encoded, save_with, sync_dir};
@@ -171,7 +171,7 @@ impl Checkpointer {
     /// none. Torn or corrupt files are passed over and reported through
     /// [`skipped`](Self::skipped); leftover temporary files from interrupted
     /// saves are removed.
-    pub fn latest<T: FromPickleOwned>(&mut self) -> Result<Option<(u64, T)>> {
+    pub fn latest<T: FromPickle<'static>>(&mut self) -> Result<Option<(u64, T)>> {
         self.flush()?;
         self.skipped.clear();
         remove_temp_files(&self.dir)?;
@@ -191,12 +191,12 @@ impl Checkpointer {
     }
 
     /// Loads the checkpoint for `step`, verifying its checksum.
-    pub fn load<T: FromPickleOwned>(&self, step: u64) -> Result<T> {
+    pub fn load<T: FromPickle<'static>>(&self, step: u64) -> Result<T> {
         let path = self.path_for(step);
         if !path.exists() {
             return Err(Error::new(ErrorKind::NotFound, &path, "no checkpoint for this step"));
         }
-        crate::file::load(&path)
+        crate::file::load_mapped(&open_checkpoint(&path)?)
     }
 }
 
@@ -206,6 +206,20 @@ impl Drop for Checkpointer {
         // nowhere to go but the caller's explicit `flush`.
         let _ = self.flush();
     }
+}
+
+/// Maps a checkpoint file. Unlike a plain pickle file, a checkpoint must
+/// carry its trailer: every save writes one, so a file without it is torn.
+fn open_checkpoint(path: &Path) -> Result<Mapped> {
+    let mapped = Mapped::open(path)?;
+    if !mapped.has_trailer() {
+        return Err(Error::new(
+            ErrorKind::Corrupt,
+            path,
+            "corrupt checkpoint: it has no integrity trailer (torn, or not written by a Checkpointer)",
+        ));
+    }
+    Ok(mapped)
 }
 
 fn file_name(step: u64) -> String {
@@ -257,7 +271,7 @@ fn retain(dir: &Path, keep: Option<usize>, saved: u64) -> Result<()> {
     let newest_valid = steps.iter().rev().copied().find(|&step| {
         step == saved || {
             let path = dir.join(file_name(step));
-            Mapped::open(&path).and_then(|m| m.verify()).is_ok()
+            open_checkpoint(&path).and_then(|m| m.verify()).is_ok()
         }
     });
     kept.extend(newest_valid);

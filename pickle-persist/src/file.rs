@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::{Mmap, MmapOptions};
-use pickle_core::{EncodeOptions, FromPickle, FromPickleOwned, ToPickle, Value};
+use pickle_core::{EncodeOptions, FromPickle, ToPickle, Value};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::trailer::{TRAILER_LEN, Trailer, VERSION};
@@ -146,7 +146,7 @@ fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8]) -> Re
     let total = pickle_len + TRAILER_LEN as u64;
     let total_usize =
         usize::try_from(total).map_err(|_| Error::new(ErrorKind::Io, path, "the file is too large to map"))?;
-    file.set_len(total).map_err(|e| Error::io(&temp.path, "cannot size the temporary file", e))?;
+    reserve(&file, total).map_err(|e| Error::io(&temp.path, "cannot reserve space for the temporary file", e))?;
     // SAFETY: the file was created just now with `create_new` under a name no
     // other writer uses; nothing else maps or writes it while this map lives,
     // so the slice the map hands out is not changed behind our back.
@@ -164,6 +164,23 @@ fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8]) -> Re
     fs::rename(&temp.path, path).map_err(|e| Error::io(path, "cannot rename the temporary file over it", e))?;
     temp.committed = true;
     sync_dir(&dir)
+}
+
+/// Sizes the file and reserves its blocks on disk. Writing through a map of
+/// a sparse file on a full disk raises SIGBUS; reserving first turns a full
+/// disk into an `ENOSPC` error here.
+fn reserve(file: &File, len: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len = libc::off_t::try_from(len).map_err(|_| std::io::Error::from(std::io::ErrorKind::FileTooLarge))?;
+    // SAFETY: the descriptor is open and owned by `file` for the whole call;
+    // posix_fallocate only reads its integer arguments.
+    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
+    match rc {
+        0 => Ok(()),
+        // Filesystems without fallocate support: fall back to sizing only.
+        libc::EOPNOTSUPP => file.set_len(len as u64),
+        errno => Err(std::io::Error::from_raw_os_error(errno)),
+    }
 }
 
 /// Fsyncs a directory, so that a rename in it is durable.
@@ -271,10 +288,15 @@ impl Mapped {
 }
 
 /// Loads the pickle at `path` into `T`: maps it, verifies the trailer's
-/// checksum (when there is a trailer), and decodes. A torn or damaged file is
-/// an [`ErrorKind::Corrupt`] error naming the path.
-pub fn load<T: FromPickleOwned>(path: impl AsRef<Path>) -> Result<T> {
-    let mapped = Mapped::open(path)?;
+/// checksum (when there is a trailer), and decodes, copying strings and
+/// bytes out of the map (use [`Mapped`] to borrow them instead). A torn or
+/// damaged file is an [`ErrorKind::Corrupt`] error naming the path.
+pub fn load<T: FromPickle<'static>>(path: impl AsRef<Path>) -> Result<T> {
+    load_mapped(&Mapped::open(path)?)
+}
+
+/// Verifies a mapped file and decodes it into a value that owns its data.
+pub(crate) fn load_mapped<T: FromPickle<'static>>(mapped: &Mapped) -> Result<T> {
     mapped.verify()?;
-    mapped.decode()
+    pickle_core::from_slice_owned(mapped.pickle_bytes()).map_err(|e| mapped.decode_error(e))
 }

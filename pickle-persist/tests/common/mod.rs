@@ -1,0 +1,106 @@
+//! What the persist tests share: the checkpointed state type (a Python
+//! `crash_state.JobState` instance) and helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use pickle_core::{Context, Encoder, FromPickle, Item, ToPickle};
+
+/// A job's state, written as an instance of the Python dataclass
+/// `crash_state.JobState` (tests/python/crash_state.py).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobState {
+    pub step: u64,
+    pub weights: Vec<f64>,
+    pub note: String,
+}
+
+impl JobState {
+    /// A state whose contents are derived from its step, so that any
+    /// damage is detectable.
+    pub fn at(step: u64, n: usize) -> JobState {
+        JobState { step, weights: (0..n).map(|i| step as f64 + i as f64 * 0.5).collect(), note: format!("step {step}") }
+    }
+
+    pub fn is_consistent(&self) -> bool {
+        self.note == format!("step {}", self.step)
+            && self.weights.iter().enumerate().all(|(i, &w)| w == self.step as f64 + i as f64 * 0.5)
+    }
+}
+
+impl ToPickle for JobState {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> pickle_core::Result<()> {
+        enc.write_instance("crash_state", "JobState", 3, |s| {
+            s.field("step", &self.step)?;
+            s.field("weights", &self.weights)?;
+            s.field("note", &self.note)
+        })
+    }
+}
+
+impl<'a> FromPickle<'a> for JobState {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> pickle_core::Result<Self> {
+        let v = cx.value();
+        let obj = v.as_object(item).ok_or_else(|| cx.mismatch(item, "a crash_state.JobState"))?;
+        let class = v.as_global(obj.class).ok_or_else(|| cx.mismatch(obj.class, "a class"))?;
+        if !class.is("crash_state", "JobState") {
+            return Err(cx.error(item, format_args!("expected crash_state.JobState, found {class}")));
+        }
+        let state = obj.state.ok_or_else(|| cx.error(item, "the instance has no state"))?;
+        let field = |name: &str| v.dict_get(state, name).ok_or_else(|| cx.error(state, format_args!("no field {name}")));
+        let (step, weights, note) = (field("step")?, field("weights")?, field("note")?);
+        Ok(JobState { step: cx.decode(step)?, weights: cx.decode(weights)?, note: cx.decode(note)? })
+    }
+}
+
+/// A fresh, empty directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!(
+            "pickle-persist-{tag}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Names of the files in `dir`, sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs tests/python/check_checkpoints.py on `files` (path, step, number of
+/// weights) and returns how many python3 checked.
+pub fn python_checks(files: &[(PathBuf, u64, usize)]) -> usize {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python");
+    let args: Vec<String> = files.iter().map(|(p, s, n)| format!("{}:{s}:{n}", p.display())).collect();
+    let out = std::process::Command::new("python3")
+        .arg(here.join("check_checkpoints.py"))
+        .args(&args)
+        .env("PYTHONPATH", &here)
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "python3 rejected a checkpoint: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim().strip_prefix("ok ").and_then(|n| n.parse().ok()).expect("python3 prints ok N")
+}
