@@ -1,11 +1,9 @@
 //! Python 2 <-> Python 3 name mapping, as CPython's `_compat_pickle` does it
 //! when `fix_imports` is on (the default).
 
-use crate::compat_tables::{IMPORT_MAPPING, NAME_MAPPING, REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING};
+use crate::compat_tables::{IMPORT_MAPPING, NAME_MAPPING, Name, REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING};
 
-type NameTable = [((&'static str, &'static str), (&'static str, &'static str))];
-
-fn lookup_name(table: &NameTable, module: &str, name: &str) -> Option<(&'static str, &'static str)> {
+fn lookup_name(table: &[(Name, Name)], module: &str, name: &str) -> Option<Name> {
     table.binary_search_by(|((m, n), _)| (*m, *n).cmp(&(module, name))).ok().map(|i| table[i].1)
 }
 

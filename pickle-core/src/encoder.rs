@@ -909,7 +909,7 @@ impl<'w> StateWriter<'_, 'w> {
         let enc = &mut *self.enc;
         let proto = enc.proto;
         let i = self.done;
-        let batch_start = i % BATCH_SIZE == 0;
+        let batch_start = i.is_multiple_of(BATCH_SIZE);
         let batch_len = (self.total - (i - i % BATCH_SIZE)).min(BATCH_SIZE);
         if proto >= 1 && batch_start && batch_len > 1 {
             enc.out.push(op::MARK);
@@ -917,7 +917,7 @@ impl<'w> StateWriter<'_, 'w> {
         enc.write_static_str(name)?;
         write(enc)?;
         self.done += 1;
-        let batch_end = self.done % BATCH_SIZE == 0 || self.done == self.total;
+        let batch_end = self.done.is_multiple_of(BATCH_SIZE) || self.done == self.total;
         if proto == 0 || batch_len == 1 {
             enc.out.push(op::SETITEM);
         } else if batch_end {

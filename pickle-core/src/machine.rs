@@ -472,7 +472,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 }
                 op::SETITEMS => {
                     let (target, k) = self.mark_target(code, at)?;
-                    if (self.stack.len() - k) % 2 != 0 {
+                    if !(self.stack.len() - k).is_multiple_of(2) {
                         return Err(err(
                             ErrorKind::InvalidStructure,
                             at,
@@ -1076,7 +1076,7 @@ fn py2_string<'a>(chunk: Chunk<'a, '_>, encoding: StringEncoding, code: u8, at: 
 }
 
 fn pairs_of(items: Vec<Item>, code: u8, at: u64) -> Res<Vec<(Item, Item)>> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(err(
             ErrorKind::InvalidStructure,
             at,

@@ -269,9 +269,7 @@ pub(crate) fn raw_unicode_escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
         }
         // A run of backslashes: pairs are literal, an odd one may escape.
         let run = s[i..].iter().take_while(|&&c| c == b'\\').count();
-        for _ in 0..run - 1 {
-            out.push(b'\\');
-        }
+        out.extend(std::iter::repeat_n(b'\\', run - 1));
         i += run - 1;
         let width = match s.get(i + 1) {
             Some(b'u') if run % 2 == 1 => 4,

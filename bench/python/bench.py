@@ -1,0 +1,100 @@
+"""CPython's side of the benchmark: builds objects equal to the Rust data,
+times C pickle's dumps/loads (best of N), measures file sizes at protocols
+2, 4 and 5, and times pickle.loads of pickle-rs's files against Python's own.
+
+Invoked by pickle-bench with a JSON job on stdin; prints one JSON result.
+"""
+import gc
+import json
+import pickle
+import sys
+import threading
+import time
+
+import bench_models
+
+
+def best(fn, runs):
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def build(name, scale):
+    n = lambda full: max(1, int(full * scale))
+    if name == "a":
+        return [bench_models.Item(i * 0.5, -i * 0.25, f"item-{i}", [i, i + 1, i + 2]) for i in range(n(1_000_000))]
+    if name == "b":
+        return {f"key{i}": i for i in range(n(1_000_000))}
+    if name == "c":
+        return [i * 0.1 for i in range(n(10_000_000))]
+    if name == "d":
+        return [f"s{i % 1000}-{i}" for i in range(n(2_000_000))]
+    if name == "e":
+        shared = [1, 2, 3, 4, 5]
+        return [shared] * n(1_000_000)
+    if name == "f":
+        root = []
+        cur = root
+        for _ in range(n(100_000) - 1):
+            nxt = []
+            cur.append(nxt)
+            cur = nxt
+        return root
+    raise ValueError(name)
+
+
+def run(job):
+    name, scale, runs = job["workload"], job["scale"], job["runs"]
+    obj = build(name, scale)
+    out = {"workload": name}
+    own = pickle.dumps(obj, 4)
+    out["dumps"] = best(lambda: pickle.dumps(obj, 4), runs)
+    out["loads"] = best(lambda: pickle.loads(own), runs)
+    out["sizes"] = {str(p): len(pickle.dumps(obj, p)) for p in (2, 4, 5)}
+    ours = {}
+    for p, path in job["ours"].items():
+        with open(path, "rb") as f:
+            data = f.read()
+        back = pickle.loads(data)
+        if name != "f" and not same(back, obj):
+            raise SystemExit(f"workload {name}: pickle-rs's protocol {p} file does not load as the same objects")
+        ours[p] = data
+    out["loads_ours"] = best(lambda: pickle.loads(ours["4"]), runs)
+    out["loads_own_again"] = best(lambda: pickle.loads(own), runs)
+    return out
+
+
+def same(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, bench_models.Item):
+        return vars(a) == vars(b)
+    if isinstance(a, list) and a and isinstance(a[0], bench_models.Item):
+        return len(a) == len(b) and all(vars(x) == vars(y) for x, y in zip(a, b))
+    return a == b
+
+
+def main():
+    job = json.load(sys.stdin)
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(1 << 29)
+    result = {}
+
+    def target():
+        result["out"] = run(job)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "out" not in result:
+        raise SystemExit("the benchmark thread failed")
+    json.dump(result["out"], sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

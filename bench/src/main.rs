@@ -1,0 +1,321 @@
+//! `pickle-bench`: pickle-rs, CPython's C pickle and serde-pickle on the same
+//! data, in one run, reported as ratios.
+//!
+//! ```text
+//! cargo run --release -p bench -- [--scale F] [--runs N] [--only a,b,...] [--checkpoint-mib M]
+//! ```
+//!
+//! Every figure is the best of `--runs` runs, and every ratio compares
+//! figures from the same run. CPython is timed inside python3 by
+//! bench/python/bench.py on objects equal to the Rust data. Peak RSS of a
+//! typed decode is measured in a child process (`pickle-bench rss ...`).
+
+mod checkpoint;
+mod measure;
+mod workloads;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::Duration;
+
+use measure::{best, proc_status_bytes, ratio, secs};
+use pickle_core::{EncodeOptions, FromPickle, ToPickle, Value};
+use workloads::{DataSize, Item};
+
+type Error = Box<dyn std::error::Error>;
+
+struct Args {
+    scale: f64,
+    runs: usize,
+    only: Vec<String>,
+    checkpoint_mib: usize,
+}
+
+fn parse_args() -> Result<Args, Error> {
+    let mut args = Args { scale: 1.0, runs: 3, only: Vec::new(), checkpoint_mib: 1024 };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--scale" => args.scale = value()?.parse()?,
+            "--runs" => args.runs = value()?.parse()?,
+            "--only" => args.only = value()?.split(',').map(str::to_string).collect(),
+            "--checkpoint-mib" => args.checkpoint_mib = value()?.parse()?,
+            "-h" | "--help" => {
+                println!("usage: pickle-bench [--scale F] [--runs N] [--only a,b,...,g] [--checkpoint-mib M]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    Ok(args)
+}
+
+/// One workload's figures.
+#[derive(Default)]
+struct Row {
+    name: String,
+    rs_enc: Option<Duration>,
+    rs_enc_value: Option<Duration>,
+    serde_enc: Option<Duration>,
+    py_dumps: Option<Duration>,
+    rs_dec: Option<Duration>,
+    rs_dec_value: Option<Duration>,
+    serde_dec: Option<Duration>,
+    py_loads: Option<Duration>,
+    sizes: Vec<(u8, usize, usize)>,
+    py_loads_ours: Option<Duration>,
+    py_loads_own: Option<Duration>,
+    rss: Option<(u64, usize)>,
+    notes: Vec<String>,
+}
+
+fn main() -> Result<(), Error> {
+    if std::env::args().nth(1).as_deref() == Some("rss") {
+        return rss_child();
+    }
+    let args = parse_args()?;
+    let dir = std::env::temp_dir().join(format!("pickle-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let wanted = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
+    let mut rows = Vec::new();
+    let s = args.scale;
+    if wanted("a") {
+        rows.push(run_typed("a", "1M derived structs", &workloads::items(s), &args, &dir, true)?);
+    }
+    if wanted("b") {
+        rows.push(run_typed("b", "dict of 1M str -> int", &workloads::dict(s), &args, &dir, true)?);
+    }
+    if wanted("c") {
+        rows.push(run_typed("c", "list of 10M floats", &workloads::floats(s), &args, &dir, true)?);
+    }
+    if wanted("d") {
+        rows.push(run_typed("d", "2M short strings", &workloads::strings(s), &args, &dir, true)?);
+    }
+    if wanted("e") {
+        let mut row = run_typed("e", "1M refs to one 5-int list", &workloads::shared(s), &args, &dir, true)?;
+        row.notes.push(linearity(&args)?);
+        rows.push(row);
+    }
+    if wanted("f") {
+        rows.push(run_nested(&args, &dir)?);
+    }
+    let checkpoint = if wanted("g") { Some(checkpoint::run(args.checkpoint_mib, args.runs, &dir)?) } else { None };
+    let _ = std::fs::remove_dir_all(&dir);
+    print_report(&rows, checkpoint.as_ref(), &args);
+    Ok(())
+}
+
+fn write_protocols<T: ToPickle + ?Sized>(data: &T, dir: &Path, name: &str) -> Result<HashMap<u8, PathBuf>, Error> {
+    let mut files = HashMap::new();
+    for p in [2u8, 4, 5] {
+        let path = dir.join(format!("{name}.p{p}.pickle"));
+        std::fs::write(&path, pickle_core::to_vec_with(data, EncodeOptions::default().protocol(p))?)?;
+        files.insert(p, path);
+    }
+    Ok(files)
+}
+
+fn run_typed<T>(name: &str, label: &str, data: &T, args: &Args, dir: &Path, with_serde: bool) -> Result<Row, Error>
+where
+    T: ToPickle + for<'a> FromPickle<'a> + serde::Serialize + serde::de::DeserializeOwned + DataSize + PartialEq,
+{
+    eprintln!("workload {name}: {label}");
+    let mut row = Row { name: format!("({name}) {label}"), ..Row::default() };
+    let runs = args.runs;
+    let ours = pickle_core::to_vec(data)?;
+    let back: T = pickle_core::from_slice(&ours)?;
+    if &back != data {
+        return Err(format!("workload {name}: pickle-rs does not round-trip the data").into());
+    }
+    row.rs_enc = Some(best(runs, || pickle_core::to_vec(data)));
+    row.rs_dec = Some(best(runs, || pickle_core::from_slice::<T>(&ours)));
+    let value: Value = pickle_core::from_slice(&ours)?;
+    row.rs_enc_value = Some(best(runs, || pickle_core::to_vec(&value)));
+    row.rs_dec_value = Some(best(runs, || pickle_core::from_slice::<Value>(&ours)));
+    drop(value);
+    if with_serde {
+        let theirs = serde_pickle::to_vec(data, serde_pickle::SerOptions::new())?;
+        let options = || serde_pickle::DeOptions::new().keep_restore_state().replace_unresolved_globals();
+        match serde_pickle::from_slice::<T>(&theirs, options()) {
+            Ok(back) if &back == data => {
+                row.serde_enc = Some(best(runs, || serde_pickle::to_vec(data, serde_pickle::SerOptions::new())));
+                row.serde_dec = Some(best(runs, || serde_pickle::from_slice::<T>(&theirs, options())));
+            }
+            Ok(_) => row.notes.push("serde-pickle does not round-trip this data".into()),
+            Err(e) => row.notes.push(format!("serde-pickle cannot decode its own output: {e}")),
+        }
+    }
+    let files = write_protocols(data, dir, name)?;
+    python(name, args, &files, &mut row)?;
+    row.rss = Some(measure_rss(name, &files[&4])?);
+    Ok(row)
+}
+
+/// Workload (f): 100k-deep nested lists, through `Value` (a Rust type that
+/// deep would be a recursive type, and typed conversion bounds recursion).
+fn run_nested(args: &Args, dir: &Path) -> Result<Row, Error> {
+    eprintln!("workload f: 100k-deep nested lists");
+    let value = workloads::nested(args.scale);
+    let mut row = Row { name: "(f) 100k-deep nested lists".into(), ..Row::default() };
+    let ours = pickle_core::to_vec(&value)?;
+    let back: Value = pickle_core::from_slice(&ours)?;
+    if back != value {
+        return Err("workload f: pickle-rs does not round-trip the nesting".into());
+    }
+    drop(back);
+    row.rs_enc_value = Some(best(args.runs, || pickle_core::to_vec(&value)));
+    row.rs_dec_value = Some(best(args.runs, || pickle_core::from_slice::<Value>(&ours)));
+    row.notes.push("decoded and dropped without stack overflow; serde-pickle skipped (it recurses per level)".into());
+    let files = write_protocols(&value, dir, "f")?;
+    python("f", args, &files, &mut row)?;
+    Ok(row)
+}
+
+/// Decode time of (e) at half and full size: linear means a ratio near 2.
+fn linearity(args: &Args) -> Result<String, Error> {
+    let half = pickle_core::to_vec(&workloads::shared(args.scale / 2.0))?;
+    let full = pickle_core::to_vec(&workloads::shared(args.scale))?;
+    let t_half = best(args.runs, || pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&half));
+    let t_full = best(args.runs, || pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&full));
+    Ok(format!(
+        "decode at full size / half size = {:.2} (linear is 2.00)",
+        t_full.as_secs_f64() / t_half.as_secs_f64().max(1e-9)
+    ))
+}
+
+fn python(name: &str, args: &Args, files: &HashMap<u8, PathBuf>, row: &mut Row) -> Result<(), Error> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
+    let ours: Vec<String> =
+        files.iter().map(|(p, path)| format!("\"{p}\": {:?}", path.display().to_string())).collect();
+    let job = format!(
+        "{{\"workload\": \"{name}\", \"scale\": {}, \"runs\": {}, \"ours\": {{{}}}}}",
+        args.scale,
+        args.runs,
+        ours.join(", ")
+    );
+    let mut child = Command::new("python3")
+        .arg(here.join("bench.py"))
+        .env("PYTHONPATH", &here)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    child.stdin.take().ok_or("no stdin")?.write_all(job.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        return Err(format!("python3 bench.py failed for workload {name}").into());
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let num = |key: &str| -> Option<f64> {
+        let at = text.find(&format!("\"{key}\": "))? + key.len() + 4;
+        let rest = &text[at..];
+        rest[..rest.find([',', '}'])?].trim().parse().ok()
+    };
+    let dur = |key: &str| num(key).map(Duration::from_secs_f64);
+    row.py_dumps = dur("dumps");
+    row.py_loads = dur("loads");
+    row.py_loads_ours = dur("loads_ours");
+    row.py_loads_own = dur("loads_own_again");
+    for p in [2u8, 4, 5] {
+        let ours = std::fs::metadata(&files[&p])?.len() as usize;
+        let cpython = num(&p.to_string()).unwrap_or(f64::NAN) as usize;
+        row.sizes.push((p, ours, cpython));
+    }
+    Ok(())
+}
+
+/// Runs `pickle-bench rss NAME FILE` and returns (peak RSS growth while
+/// decoding, size of the decoded data).
+fn measure_rss(name: &str, file: &Path) -> Result<(u64, usize), Error> {
+    let out = Command::new(std::env::current_exe()?).args(["rss", name]).arg(file).output()?;
+    let text = String::from_utf8(out.stdout)?;
+    let mut parts = text.split_whitespace();
+    let peak = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no peak")?;
+    let data = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no size")?;
+    Ok((peak, data))
+}
+
+/// The child side of [`measure_rss`]: reads the file, notes RSS, decodes,
+/// and prints the growth of the high-water mark and the data's size.
+fn rss_child() -> Result<(), Error> {
+    let mut args = std::env::args().skip(2);
+    let name = args.next().ok_or("rss needs a workload")?;
+    let bytes = std::fs::read(args.next().ok_or("rss needs a file")?)?;
+    let before = proc_status_bytes("VmRSS:").ok_or("no /proc/self/status")?;
+    let size = match name.as_str() {
+        "a" => pickle_core::from_slice::<Vec<Item>>(&bytes)?.data_size(),
+        "b" => pickle_core::from_slice::<HashMap<String, i64>>(&bytes)?.data_size(),
+        "c" => pickle_core::from_slice::<Vec<f64>>(&bytes)?.data_size(),
+        "d" => pickle_core::from_slice::<Vec<String>>(&bytes)?.data_size(),
+        "e" => pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&bytes)?.data_size(),
+        other => return Err(format!("no rss workload {other}").into()),
+    };
+    let peak = proc_status_bytes("VmHWM:").ok_or("no /proc/self/status")?;
+    println!("{} {size}", peak.saturating_sub(before));
+    Ok(())
+}
+
+fn opt(d: Option<Duration>) -> String {
+    d.map_or("-".into(), secs)
+}
+
+fn opt_ratio(a: Option<Duration>, b: Option<Duration>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => ratio(a, b),
+        _ => "-".into(),
+    }
+}
+
+fn print_report(rows: &[Row], checkpoint: Option<&checkpoint::Figures>, args: &Args) {
+    println!("# pickle-rs benchmark (scale {}, best of {} runs)\n", args.scale, args.runs);
+    println!("## Times (seconds)\n");
+    println!(
+        "| workload | pickle-rs encode typed | encode Value | serde-pickle encode | CPython dumps | pickle-rs decode typed | decode Value | serde-pickle decode | CPython loads |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.name,
+            opt(r.rs_enc),
+            opt(r.rs_enc_value),
+            opt(r.serde_enc),
+            opt(r.py_dumps),
+            opt(r.rs_dec),
+            opt(r.rs_dec_value),
+            opt(r.serde_dec),
+            opt(r.py_loads)
+        );
+    }
+    println!("\n## Ratios (speedups are other / pickle-rs: higher is better)\n");
+    println!(
+        "| workload | decode typed vs CPython | decode best vs serde-pickle | encode typed vs CPython | encode best vs serde-pickle | size vs CPython p2 / p4 / p5 | python3 loads ours / own | peak RSS of typed decode / data |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let best_dec = [r.rs_dec, r.rs_dec_value].into_iter().flatten().min();
+        let best_enc = [r.rs_enc, r.rs_enc_value].into_iter().flatten().min();
+        let sizes: Vec<String> =
+            r.sizes.iter().map(|(_, ours, cpy)| format!("{:.3}", *ours as f64 / (*cpy).max(1) as f64)).collect();
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.name,
+            opt_ratio(r.py_loads, r.rs_dec),
+            opt_ratio(r.serde_dec, best_dec),
+            opt_ratio(r.py_dumps, r.rs_enc),
+            opt_ratio(r.serde_enc, best_enc),
+            if sizes.is_empty() { "-".into() } else { sizes.join(" / ") },
+            opt_ratio(r.py_loads_ours, r.py_loads_own),
+            r.rss.map_or("-".into(), |(peak, data)| format!("{:.2}x", peak as f64 / data.max(1) as f64)),
+        );
+    }
+    for r in rows.iter().filter(|r| !r.notes.is_empty()) {
+        println!("\n- {}: {}", r.name, r.notes.join("; "));
+    }
+    if let Some(c) = checkpoint {
+        checkpoint::print(c);
+    }
+}

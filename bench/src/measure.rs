@@ -1,0 +1,35 @@
+//! Timing and memory measurement.
+
+use std::time::{Duration, Instant};
+
+/// The best (smallest) wall time of `runs` runs of `f`. The result of each run
+/// is dropped outside the timed region.
+pub fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    let mut best = Duration::MAX;
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        let out = std::hint::black_box(f());
+        let took = start.elapsed();
+        drop(out);
+        best = best.min(took);
+    }
+    best
+}
+
+/// A field of /proc/self/status in bytes (VmRSS, VmHWM).
+pub fn proc_status_bytes(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Seconds with three significant decimals, for tables.
+pub fn secs(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
+/// `a / b` as a ratio string.
+pub fn ratio(a: Duration, b: Duration) -> String {
+    format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64().max(1e-9))
+}

@@ -1,0 +1,138 @@
+//! The workloads, built the same way in Rust as bench/python/bench.py builds
+//! them in Python, and how each library encodes and decodes them.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use pickle_core::{Context, Encoder, FromPickle, Item as PyItem, ToPickle};
+
+/// Workload (a)'s struct; Python class `bench_models.Item`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Item {
+    pub x: f64,
+    pub y: f64,
+    pub label: String,
+    pub tags: Vec<i64>,
+}
+
+impl ToPickle for Item {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> pickle_core::Result<()> {
+        enc.write_instance("bench_models", "Item", 4, |s| {
+            s.field("x", &self.x)?;
+            s.field("y", &self.y)?;
+            s.field("label", &self.label)?;
+            s.field("tags", &self.tags)
+        })
+    }
+}
+
+impl<'a> FromPickle<'a> for Item {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: PyItem) -> pickle_core::Result<Self> {
+        let v = cx.value();
+        let obj = v.as_object(item).ok_or_else(|| cx.mismatch(item, "a bench_models.Item"))?;
+        let state = obj.state.ok_or_else(|| cx.error(item, "no state"))?;
+        let (mut x, mut y, mut label, mut tags) = (None, None, None, None);
+        for &(k, val) in cx.dict(state)? {
+            match cx.str(k)? {
+                "x" => x = Some(cx.decode(val)?),
+                "y" => y = Some(cx.decode(val)?),
+                "label" => label = Some(cx.decode(val)?),
+                "tags" => tags = Some(cx.decode(val)?),
+                _ => {}
+            }
+        }
+        let missing = |f: &str| cx.error(item, format_args!("missing field {f}"));
+        Ok(Item {
+            x: x.ok_or_else(|| missing("x"))?,
+            y: y.ok_or_else(|| missing("y"))?,
+            label: label.ok_or_else(|| missing("label"))?,
+            tags: tags.ok_or_else(|| missing("tags"))?,
+        })
+    }
+}
+
+fn n(full: usize, scale: f64) -> usize {
+    ((full as f64 * scale) as usize).max(1)
+}
+
+pub fn items(scale: f64) -> Vec<Item> {
+    (0..n(1_000_000, scale))
+        .map(|i| {
+            let i64_ = i as i64;
+            Item {
+                x: i as f64 * 0.5,
+                y: -(i as f64) * 0.25,
+                label: format!("item-{i}"),
+                tags: vec![i64_, i64_ + 1, i64_ + 2],
+            }
+        })
+        .collect()
+}
+
+pub fn dict(scale: f64) -> HashMap<String, i64> {
+    (0..n(1_000_000, scale)).map(|i| (format!("key{i}"), i as i64)).collect()
+}
+
+pub fn floats(scale: f64) -> Vec<f64> {
+    (0..n(10_000_000, scale)).map(|i| i as f64 * 0.1).collect()
+}
+
+pub fn strings(scale: f64) -> Vec<String> {
+    (0..n(2_000_000, scale)).map(|i| format!("s{}-{i}", i % 1000)).collect()
+}
+
+pub fn shared(scale: f64) -> Vec<Rc<Vec<i64>>> {
+    let one = Rc::new(vec![1, 2, 3, 4, 5]);
+    vec![one; n(1_000_000, scale)]
+}
+
+/// Workload (f) as a Value: `[[[...]]]`, `depth` lists deep.
+pub fn nested(scale: f64) -> pickle_core::Value<'static> {
+    use pickle_core::{Node, Value};
+    let depth = n(100_000, scale);
+    let mut value = Value::new();
+    let mut inner = value.push(Node::List(Vec::new()));
+    for _ in 1..depth {
+        inner = value.push(Node::List(vec![inner]));
+    }
+    value.set_root(inner);
+    value
+}
+
+/// Bytes of heap and inline memory the decoded data holds, for the RSS
+/// comparison.
+pub trait DataSize {
+    fn data_size(&self) -> usize;
+}
+
+impl DataSize for Vec<Item> {
+    fn data_size(&self) -> usize {
+        self.capacity() * size_of::<Item>()
+            + self.iter().map(|i| i.label.capacity() + i.tags.capacity() * 8).sum::<usize>()
+    }
+}
+
+impl DataSize for HashMap<String, i64> {
+    fn data_size(&self) -> usize {
+        // hashbrown: one (key, value) slot plus one control byte per bucket.
+        self.capacity() * (size_of::<(String, i64)>() + 1) + self.keys().map(String::capacity).sum::<usize>()
+    }
+}
+
+impl DataSize for Vec<f64> {
+    fn data_size(&self) -> usize {
+        self.capacity() * 8
+    }
+}
+
+impl DataSize for Vec<String> {
+    fn data_size(&self) -> usize {
+        self.capacity() * size_of::<String>() + self.iter().map(String::capacity).sum::<usize>()
+    }
+}
+
+impl DataSize for Vec<Rc<Vec<i64>>> {
+    fn data_size(&self) -> usize {
+        self.capacity() * size_of::<Rc<Vec<i64>>>() + self.first().map_or(0, |v| 40 + v.capacity() * 8)
+    }
+}
