@@ -94,6 +94,15 @@ impl Hasher for AddrHasher {
 
 pub(crate) type AddrMap<K, V> = HashMap<K, V, BuildHasherDefault<AddrHasher>>;
 
+/// What a batched run of items fills: CPython batches each a little
+/// differently.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Batched {
+    List,
+    Dict,
+    Set,
+}
+
 /// Writes pickle opcodes. [`ToPickle`] impls call its `write_*` methods; the
 /// functions [`to_vec`](crate::to_vec) and [`to_writer`](crate::to_writer)
 /// create it, write the protocol header and `STOP`, and handle framing.
@@ -434,7 +443,7 @@ impl<'w> Encoder<'w> {
 
     /// `complex(re, im)`.
     pub fn write_complex(&mut self, re: f64, im: f64) -> Result<()> {
-        self.write_global("builtins", "complex")?;
+        self.write_class("builtins", "complex")?;
         self.write_tuple_with(2, |enc| {
             enc.write_f64(re)?;
             enc.write_f64(im)
@@ -499,14 +508,16 @@ impl<'w> Encoder<'w> {
     }
 
     /// `bytes`. Below protocol 3, written as CPython writes it:
-    /// `_codecs.encode(<latin-1 str>, 'latin1')`, or `bytes()` when empty.
+    /// `_codecs.encode(<latin-1 str>, 'latin1')`, or `bytes()` when empty,
+    /// with the function and `'latin1'` memoized, so that more bytes in the
+    /// same pickle refer back to them.
     pub fn write_bytes(&mut self, b: &[u8]) -> Result<()> {
         if self.proto < 3 {
             if b.is_empty() {
-                self.write_global("builtins", "bytes")?;
+                self.write_class("builtins", "bytes")?;
                 self.write_tuple_with(0, |_| Ok(()))?;
             } else {
-                self.write_global("_codecs", "encode")?;
+                self.write_class("_codecs", "encode")?;
                 self.write_tuple_with(2, |enc| {
                     if enc.proto >= 1 {
                         let latin1: String = b.iter().map(|&c| char::from(c)).collect();
@@ -514,7 +525,7 @@ impl<'w> Encoder<'w> {
                     } else {
                         enc.write_unicode_text(b.iter().map(|&c| u32::from(c)));
                     }
-                    enc.write_str("latin1")
+                    enc.write_static_str("latin1")
                 })?;
             }
             self.out.push(op::REDUCE);
@@ -543,15 +554,20 @@ impl<'w> Encoder<'w> {
         ))
     }
 
-    /// `bytearray`: `BYTEARRAY8` at protocol 5, else `bytearray(<bytes>)`.
+    /// `bytearray`: `BYTEARRAY8` at protocol 5, else `bytearray(<bytes>)`,
+    /// or `bytearray()` when empty, as CPython writes it.
     pub fn write_bytearray(&mut self, b: &[u8]) -> Result<()> {
         if self.proto >= 5 {
             let mut header = [op::BYTEARRAY8, 0, 0, 0, 0, 0, 0, 0, 0];
             header[1..].copy_from_slice(&(b.len() as u64).to_le_bytes());
             return self.write_payload(&header, b);
         }
-        self.write_global("builtins", "bytearray")?;
-        self.write_tuple_with(1, |enc| enc.write_bytes(b))?;
+        self.write_class("builtins", "bytearray")?;
+        if b.is_empty() {
+            self.write_tuple_with(0, |_| Ok(()))?;
+        } else {
+            self.write_tuple_with(1, |enc| enc.write_bytes(b))?;
+        }
         self.out.push(op::REDUCE);
         Ok(())
     }
@@ -577,26 +593,35 @@ impl<'w> Encoder<'w> {
     }
 
     /// Appends items to the list (or list-like object) on top of the stack:
-    /// `MARK items APPENDS` per batch of 1000, a lone item as `APPEND`, and one
-    /// `APPEND` per item at protocol 0, as CPython writes them.
+    /// `MARK items APPENDS` per batch of 1000, the only item of a list of one
+    /// as `APPEND`, and one `APPEND` per item at protocol 0, as CPython writes
+    /// them.
     pub(crate) fn write_appends<T>(
         &mut self,
         items: impl Iterator<Item = T>,
         mut write: impl FnMut(&mut Self, T) -> Result<()>,
     ) -> Result<()> {
-        self.write_batches(items, op::APPEND, op::APPENDS, false, |enc, item| write(enc, item))
+        self.write_batches(items, Batched::List, |enc, item| write(enc, item))
     }
 
-    /// The shared batching loop: `single` for a batch of one (no MARK), `many`
-    /// after a MARKed batch. `always_mark` batches even a lone item (ADDITEMS).
+    /// The shared batching loop, batching as CPython's C pickler (`_pickle.c`)
+    /// batches an exact list, dict or set: a list or dict of one item is
+    /// `item single`; otherwise every batch, the last one too, is
+    /// `MARK items many`. After a full batch, a dict or set gets one more
+    /// batch even when no item is left (`MARK many`), as `batch_dict_exact`
+    /// and `save_set` write it; a list does not.
     fn write_batches<T>(
         &mut self,
-        mut items: impl Iterator<Item = T>,
-        single: u8,
-        many: u8,
-        always_mark: bool,
+        items: impl Iterator<Item = T>,
+        kind: Batched,
         mut write: impl FnMut(&mut Self, T) -> Result<()>,
     ) -> Result<()> {
+        let (single, many) = match kind {
+            Batched::List => (op::APPEND, op::APPENDS),
+            Batched::Dict => (op::SETITEM, op::SETITEMS),
+            Batched::Set => (op::ADDITEMS, op::ADDITEMS),
+        };
+        let mut items = items.peekable();
         if self.proto == 0 {
             for item in items {
                 write(self, item)?;
@@ -605,32 +630,23 @@ impl<'w> Encoder<'w> {
             }
             return Ok(());
         }
-        loop {
-            let Some(first) = items.next() else { return Ok(()) };
-            let second = items.next();
-            if second.is_none() && !always_mark {
-                write(self, first)?;
-                self.out.push(single);
-                self.boundary()?;
-                return Ok(());
-            }
-            self.out.push(op::MARK);
+        let Some(first) = items.next() else { return Ok(()) };
+        if items.peek().is_none() && kind != Batched::Set {
             write(self, first)?;
-            self.boundary()?;
-            let mut n = 1;
-            if let Some(second) = second {
-                write(self, second)?;
-                self.boundary()?;
-                n += 1;
-            }
-            while n < BATCH_SIZE {
-                let Some(item) = items.next() else { break };
+            self.out.push(single);
+            return self.boundary();
+        }
+        let mut items = std::iter::once(first).chain(items).peekable();
+        loop {
+            self.out.push(op::MARK);
+            let mut n = 0;
+            for item in items.by_ref().take(BATCH_SIZE) {
                 write(self, item)?;
                 self.boundary()?;
                 n += 1;
             }
             self.out.push(many);
-            if n < BATCH_SIZE {
+            if n < BATCH_SIZE || (kind == Batched::List && items.peek().is_none()) {
                 return Ok(());
             }
         }
@@ -703,7 +719,7 @@ impl<'w> Encoder<'w> {
         pairs: impl Iterator<Item = T>,
         write: impl FnMut(&mut Self, T) -> Result<()>,
     ) -> Result<()> {
-        self.write_batches(pairs, op::SETITEM, op::SETITEMS, false, write)
+        self.write_batches(pairs, Batched::Dict, write)
     }
 
     /// A set: `EMPTY_SET` and `ADDITEMS` from protocol 4, else
@@ -745,7 +761,7 @@ impl<'w> Encoder<'w> {
             self.out.push(op::EMPTY_SET);
             return self.write_additems(items, write);
         }
-        self.write_global("builtins", if frozen { "frozenset" } else { "set" })?;
+        self.write_class("builtins", if frozen { "frozenset" } else { "set" })?;
         self.write_tuple_with(1, |enc| {
             enc.begin_list();
             enc.write_appends(items, write)
@@ -759,7 +775,7 @@ impl<'w> Encoder<'w> {
         items: impl Iterator<Item = T>,
         write: impl FnMut(&mut Self, T) -> Result<()>,
     ) -> Result<()> {
-        self.write_batches(items, op::ADDITEMS, op::ADDITEMS, true, write)
+        self.write_batches(items, Batched::Set, write)
     }
 
     // ----- classes and objects -------------------------------------------
@@ -778,7 +794,7 @@ impl<'w> Encoder<'w> {
         let first = parts.next().unwrap_or_default();
         let rest: Vec<&str> = parts.collect();
         for _ in &rest {
-            self.write_global("builtins", "getattr")?;
+            self.write_class("builtins", "getattr")?;
             if self.proto < 2 {
                 self.out.push(op::MARK);
             }
@@ -810,6 +826,20 @@ impl<'w> Encoder<'w> {
         self.out.push(b'\n');
         self.out.extend_from_slice(name.as_bytes());
         self.out.push(b'\n');
+        Ok(())
+    }
+
+    /// `REDUCE`: calls the callable with the argument tuple, both already
+    /// written, as `callable(*args)`.
+    pub fn write_reduce(&mut self) -> Result<()> {
+        self.out.push(op::REDUCE);
+        Ok(())
+    }
+
+    /// `BUILD`: sets the state written last on the object written before
+    /// it, as `obj.__setstate__(state)` or an update of `obj.__dict__`.
+    pub fn write_build(&mut self) -> Result<()> {
+        self.out.push(op::BUILD);
         Ok(())
     }
 

@@ -30,6 +30,7 @@ mod error;
 mod from_pickle;
 mod limits;
 mod machine;
+pub mod numpy;
 pub mod opcodes;
 mod read;
 mod text;
