@@ -12,7 +12,7 @@ use crate::measure::{best, ratio, secs};
 
 type Error = Box<dyn std::error::Error>;
 
-/// Python class `bench_models.Layer`.
+/// Python class `bench_models.Layer`; its weights are a `numpy.ndarray`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
     pub name: String,
@@ -30,7 +30,7 @@ impl ToPickle for Layer {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> pickle_core::Result<()> {
         enc.write_instance("bench_models", "Layer", 2, |s| {
             s.field("name", &self.name)?;
-            s.field("weights", &self.weights)
+            s.field_with("weights", |enc| pickle_core::numpy::vec::to_pickle(&self.weights, enc))
         })
     }
 }
@@ -54,7 +54,7 @@ fn state_field(cx: &Context<'_, '_>, item: PyItem, name: &str) -> pickle_core::R
 impl<'a> FromPickle<'a> for Layer {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: PyItem) -> pickle_core::Result<Self> {
         let (name, weights) = (state_field(cx, item, "name")?, state_field(cx, item, "weights")?);
-        Ok(Layer { name: cx.decode(name)?, weights: cx.decode(weights)? })
+        Ok(Layer { name: cx.decode(name)?, weights: pickle_core::numpy::vec::from_pickle(cx, weights)? })
     }
 }
 
