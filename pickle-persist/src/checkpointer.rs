@@ -5,7 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use pickle_core::{EncodeOptions, FromPickle, ToPickle};
+use pickle_core::{EncodeOptions, FromPickleOwned, ToPickle};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::file::{Mapped, TEMP_PREFIX, save_encoded, save_with, sync_dir};
@@ -171,7 +171,7 @@ impl Checkpointer {
     /// none. Torn or corrupt files are passed over and reported through
     /// [`skipped`](Self::skipped); leftover temporary files from interrupted
     /// saves are removed.
-    pub fn latest<T: FromPickle<'static>>(&mut self) -> Result<Option<(u64, T)>> {
+    pub fn latest<T: FromPickleOwned>(&mut self) -> Result<Option<(u64, T)>> {
         self.flush()?;
         self.skipped.clear();
         remove_temp_files(&self.dir)?;
@@ -191,7 +191,7 @@ impl Checkpointer {
     }
 
     /// Loads the checkpoint for `step`, verifying its checksum.
-    pub fn load<T: FromPickle<'static>>(&self, step: u64) -> Result<T> {
+    pub fn load<T: FromPickleOwned>(&self, step: u64) -> Result<T> {
         let path = self.path_for(step);
         if !path.exists() {
             return Err(Error::new(ErrorKind::NotFound, &path, "no checkpoint for this step"));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::{Mmap, MmapOptions};
-use pickle_core::{EncodeOptions, FromPickle, ToPickle, Value};
+use pickle_core::{EncodeOptions, FromPickle, FromPickleOwned, ToPickle, Value};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::trailer::{TRAILER_LEN, Trailer, VERSION};
@@ -290,15 +290,24 @@ impl Mapped {
 }
 
 /// Loads the pickle at `path` into `T`: maps it, verifies the trailer's
-/// checksum (when there is a trailer), and decodes, copying strings and
-/// bytes out of the map (use [`Mapped`] to borrow them instead). A torn or
-/// damaged file is an [`ErrorKind::Corrupt`] error naming the path.
-pub fn load<T: FromPickle<'static>>(path: impl AsRef<Path>) -> Result<T> {
+/// checksum (when there is a trailer), and decodes straight from the map
+/// into `T`, which owns its data. A torn or damaged file is an
+/// [`ErrorKind::Corrupt`] error naming the path. For a [`Value`], use
+/// [`load_value`]; to borrow from the file, use [`Mapped`].
+pub fn load<T: FromPickleOwned>(path: impl AsRef<Path>) -> Result<T> {
     load_mapped(&Mapped::open(path)?)
 }
 
-/// Verifies a mapped file and decodes it into a value that owns its data.
-pub(crate) fn load_mapped<T: FromPickle<'static>>(mapped: &Mapped) -> Result<T> {
+/// Loads the pickle at `path` as a [`Value`] that owns its data, verified
+/// like [`load`].
+pub fn load_value(path: impl AsRef<Path>) -> Result<Value<'static>> {
+    let mapped = Mapped::open(path)?;
     mapped.verify()?;
     pickle_core::from_slice_owned(mapped.pickle_bytes()).map_err(|e| mapped.decode_error(e))
+}
+
+/// Verifies a mapped file and decodes it into a value that owns its data.
+pub(crate) fn load_mapped<T: FromPickleOwned>(mapped: &Mapped) -> Result<T> {
+    mapped.verify()?;
+    mapped.decode()
 }

@@ -21,4 +21,4 @@ pub mod trailer;
 
 pub use checkpointer::{Checkpointer, Skipped};
 pub use error::{Error, ErrorKind, Result};
-pub use file::{Mapped, load, save, save_with};
+pub use file::{Mapped, load, load_value, save, save_with};

@@ -73,11 +73,12 @@ fn sigkill_at_random_moments_never_loses_a_committed_checkpoint() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn child");
-        std::thread::sleep(Duration::from_micros(2_000 + rng.next() % 40_000));
-        child.kill().expect("SIGKILL");
-        let _ = child.wait();
-        let stdout = child.stdout.take().expect("stdout");
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        // Even kills land at a random moment after the spawn (startup,
+        // resume, temp-file cleanup, saves); odd kills wait for the child's
+        // first commit, so that they land in the middle of its work however
+        // slowly the machine starts processes.
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut record = |line: &str| {
             if let Some(rest) = line.strip_prefix("committed ") {
                 let mut parts = rest.split(' ');
                 let step: u64 = parts.next().and_then(|s| s.parse().ok()).expect("step");
@@ -85,6 +86,23 @@ fn sigkill_at_random_moments_never_loses_a_committed_checkpoint() {
                 committed.insert(step);
                 sizes.insert(step, n);
             }
+        };
+        if kill % 2 == 1 {
+            for line in lines.by_ref().map_while(Result::ok) {
+                let first = line.starts_with("committed ");
+                record(&line);
+                if first {
+                    break;
+                }
+            }
+            std::thread::sleep(Duration::from_micros(rng.next() % 20_000));
+        } else {
+            std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
+        }
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        for line in lines.map_while(Result::ok) {
+            record(&line);
         }
 
         let mut ckpt = Checkpointer::open(dir.path()).expect("the killed child's lock is released");
@@ -115,8 +133,11 @@ fn sigkill_at_random_moments_never_loses_a_committed_checkpoint() {
         }
         assert!(ckpt.skipped().is_empty(), "kill {kill}: damaged checkpoints under final names: {:?}", ckpt.skipped());
     }
-    assert!(committed.len() > kills / 4, "the child committed only {} checkpoints in {kills} runs", committed.len());
+    assert!(committed.len() >= kills / 2, "the child committed only {} checkpoints in {kills} runs", committed.len());
     let checked = python_checks(&for_python);
     assert_eq!(checked, for_python.len());
-    println!("survived {kills} SIGKILLs; {} checkpoints committed; python3 loaded {checked} newest checkpoints", committed.len());
+    println!(
+        "survived {kills} SIGKILLs; {} checkpoints committed; python3 loaded {checked} newest checkpoints",
+        committed.len()
+    );
 }
