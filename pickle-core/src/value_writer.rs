@@ -2,7 +2,7 @@
 //! with every node that is referenced more than once memoized, so Python
 //! gets back the same sharing and cycles.
 
-use crate::encoder::{BATCH_SIZE, Encoder, MemoKey};
+use crate::encoder::{Batched, Encoder, MemoKey, batch_at};
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcodes as op;
 use crate::value::{Construct, Item, Node, NodeId, Object, Value};
@@ -23,11 +23,12 @@ enum Task {
     Byte(u8),
     /// Memoize node `id` now if it is shared.
     Memo(NodeId),
-    /// Write items `from..` of a run as batches (APPENDS, SETITEMS, ADDITEMS).
+    /// Write batch `batch` and the ones after it of a run (APPENDS,
+    /// SETITEMS, ADDITEMS).
     Batches {
         id: NodeId,
         run: Run,
-        from: usize,
+        batch: usize,
     },
     /// End a batch: `closing` after a MARKed batch.
     Close(u8),
@@ -136,7 +137,7 @@ impl Writer<'_, '_, '_, '_> {
                 Task::Item(item) => self.item(item)?,
                 Task::Byte(b) => self.enc.out().push(b),
                 Task::Memo(id) => self.memo(id)?,
-                Task::Batches { id, run, from } => self.batches(id, run, from)?,
+                Task::Batches { id, run, batch } => self.batches(id, run, batch)?,
                 Task::Close(b) => {
                     self.enc.out().push(b);
                     self.enc.boundary()?;
@@ -253,7 +254,7 @@ impl Writer<'_, '_, '_, '_> {
                 self.enc.begin_list();
                 self.memo(id)?;
                 if !items.is_empty() {
-                    self.push(Task::Batches { id, run: Run::Items, from: 0 })?;
+                    self.push(Task::Batches { id, run: Run::Items, batch: 0 })?;
                 }
                 Ok(())
             }
@@ -261,7 +262,7 @@ impl Writer<'_, '_, '_, '_> {
                 self.enc.begin_dict();
                 self.memo(id)?;
                 if !pairs.is_empty() {
-                    self.push(Task::Batches { id, run: Run::Items, from: 0 })?;
+                    self.push(Task::Batches { id, run: Run::Items, batch: 0 })?;
                 }
                 Ok(())
             }
@@ -269,7 +270,7 @@ impl Writer<'_, '_, '_, '_> {
                 self.enc.out().push(op::EMPTY_SET);
                 self.memo(id)?;
                 if !items.is_empty() {
-                    self.push(Task::Batches { id, run: Run::Items, from: 0 })?;
+                    self.push(Task::Batches { id, run: Run::Items, batch: 0 })?;
                 }
                 Ok(())
             }
@@ -282,7 +283,7 @@ impl Writer<'_, '_, '_, '_> {
                 // builtins.set([items]) / builtins.frozenset([items]), memoized
                 // after the REDUCE, as CPython's save_reduce does.
                 let name = if matches!(value.node(id), Node::Set(_)) { "set" } else { "frozenset" };
-                self.enc.write_global("builtins", name)?;
+                self.enc.write_class("builtins", name)?;
                 let marked = proto < 2;
                 if marked {
                     self.enc.out().push(op::MARK);
@@ -291,7 +292,7 @@ impl Writer<'_, '_, '_, '_> {
                 let closing: &'static [u8] = if marked { &[op::TUPLE, op::REDUCE] } else { &[op::TUPLE1, op::REDUCE] };
                 self.push(Task::SealObject { id, closing })?;
                 if !items.is_empty() {
-                    self.push(Task::Batches { id, run: Run::Items, from: 0 })?;
+                    self.push(Task::Batches { id, run: Run::Items, batch: 0 })?;
                 }
                 Ok(())
             }
@@ -387,7 +388,7 @@ impl Writer<'_, '_, '_, '_> {
     /// Writes the kwargs dict of a NEWOBJ_EX object.
     fn kwargs(&mut self, id: NodeId) -> Result<()> {
         self.enc.begin_dict();
-        self.push(Task::Batches { id, run: Run::ObjKwargs, from: 0 })
+        self.push(Task::Batches { id, run: Run::ObjKwargs, batch: 0 })
     }
 
     fn object_rest(&mut self, id: NodeId) -> Result<()> {
@@ -400,13 +401,13 @@ impl Writer<'_, '_, '_, '_> {
             if self.enc.protocol() < 4 {
                 return Err(unsupported("items added to an object (ADDITEMS) need protocol 4 or higher".into()));
             }
-            self.push(Task::Batches { id, run: Run::ObjSet, from: 0 })?;
+            self.push(Task::Batches { id, run: Run::ObjSet, batch: 0 })?;
         }
         if !obj.dict_items.is_empty() {
-            self.push(Task::Batches { id, run: Run::ObjDict, from: 0 })?;
+            self.push(Task::Batches { id, run: Run::ObjDict, batch: 0 })?;
         }
         if !obj.list_items.is_empty() {
-            self.push(Task::Batches { id, run: Run::ObjList, from: 0 })?;
+            self.push(Task::Batches { id, run: Run::ObjList, batch: 0 })?;
         }
         Ok(())
     }
@@ -442,24 +443,22 @@ impl Writer<'_, '_, '_, '_> {
         self.memo(id)
     }
 
-    fn batches(&mut self, id: NodeId, run: Run, from: usize) -> Result<()> {
+    fn batches(&mut self, id: NodeId, run: Run, batch: usize) -> Result<()> {
         let node = self.value.node(id);
         let proto = self.enc.protocol();
-        let (len, single, many, always_mark) = match (node, run) {
-            (Node::List(items), Run::Items) => (items.len(), op::APPEND, op::APPENDS, false),
-            (Node::Set(items), Run::Items) if proto >= 4 => (items.len(), op::ADDITEMS, op::ADDITEMS, true),
-            (Node::Set(items) | Node::FrozenSet(items), Run::Items) => (items.len(), op::APPEND, op::APPENDS, false),
-            (Node::Dict(pairs), Run::Items) => (pairs.len(), op::SETITEM, op::SETITEMS, false),
-            (Node::Object(o), Run::ObjList) => (o.list_items.len(), op::APPEND, op::APPENDS, false),
-            (Node::Object(o), Run::ObjDict) => (o.dict_items.len(), op::SETITEM, op::SETITEMS, false),
-            (Node::Object(o), Run::ObjSet) => (o.set_items.len(), op::ADDITEMS, op::ADDITEMS, true),
-            (Node::Object(o), Run::ObjKwargs) => (o.kwargs.len(), op::SETITEM, op::SETITEMS, false),
+        let (len, kind) = match (node, run) {
+            (Node::List(items), Run::Items) => (items.len(), Batched::List),
+            (Node::Set(items), Run::Items) if proto >= 4 => (items.len(), Batched::Set),
+            (Node::Set(items) | Node::FrozenSet(items), Run::Items) => (items.len(), Batched::List),
+            (Node::Dict(pairs), Run::Items) => (pairs.len(), Batched::Dict),
+            (Node::Object(o), Run::ObjList) => (o.list_items.len(), Batched::List),
+            (Node::Object(o), Run::ObjDict) => (o.dict_items.len(), Batched::Dict),
+            (Node::Object(o), Run::ObjSet) => (o.set_items.len(), Batched::Set),
+            (Node::Object(o), Run::ObjKwargs) => (o.kwargs.len(), Batched::Dict),
             _ => return Ok(()),
         };
-        if from >= len {
-            return Ok(());
-        }
-        let item_at = |i: usize| -> (Item, Option<Item>) {
+        let Some(b) = batch_at(kind, proto, len, batch) else { return Ok(()) };
+        let entry = |i: usize| -> (Item, Option<Item>) {
             match (node, run) {
                 (Node::List(v) | Node::Set(v) | Node::FrozenSet(v), Run::Items) => (v[i], None),
                 (Node::Dict(p), Run::Items) => (p[i].0, Some(p[i].1)),
@@ -470,38 +469,56 @@ impl Writer<'_, '_, '_, '_> {
                 _ => (Item::None, None),
             }
         };
-        let push_entry = |w: &mut Self, i: usize| -> Result<()> {
-            let (a, b) = item_at(i);
-            if let Some(b) = b {
-                w.push(Task::Item(b))?;
+        // Queued in reverse: the next batch, this batch's closing opcode, its items.
+        self.push(Task::Batches { id, run, batch: batch + 1 })?;
+        self.push(Task::Close(b.closing))?;
+        for i in (b.start..b.end).rev() {
+            let (a, v) = entry(i);
+            if let Some(v) = v {
+                self.push(Task::Item(v))?;
             }
-            w.push(Task::Item(a))
-        };
-        if proto == 0 {
-            // One APPEND/SETITEM per item; continue with the next one after.
-            if from + 1 < len {
-                self.push(Task::Batches { id, run, from: from + 1 })?;
-            }
-            self.push(Task::Close(single))?;
-            return push_entry(self, from);
+            self.push(Task::Item(a))?;
         }
-        let end = (from + BATCH_SIZE).min(len);
-        if end < len {
-            self.push(Task::Batches { id, run, from: end })?;
+        if b.marked {
+            self.enc.out().push(op::MARK);
         }
-        if end - from == 1 && !always_mark {
-            self.push(Task::Close(single))?;
-            return push_entry(self, from);
-        }
-        self.push(Task::Close(many))?;
-        for i in (from..end).rev() {
-            push_entry(self, i)?;
-        }
-        self.enc.out().push(op::MARK);
         Ok(())
     }
 }
 
 fn unsupported(message: String) -> Error {
     Error::new(ErrorKind::Unsupported, None, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use crate::{EncodeOptions, ToPickle, Value};
+
+    /// Encoding a typed value and encoding the Value decoded from it give
+    /// the same bytes: both follow CPython's batching and memoization.
+    fn same_bytes<T: ToPickle>(typed: &T, what: &str) {
+        for p in 0..=5u8 {
+            let opts = EncodeOptions::default().protocol(p);
+            let direct = crate::to_vec_with(typed, opts).expect("typed");
+            let value: Value = crate::from_slice(&direct).expect("decode");
+            let again = crate::to_vec_with(&value, opts).expect("value");
+            assert_eq!(direct, again, "{what} at protocol {p}");
+        }
+    }
+
+    #[test]
+    fn value_writer_batches_like_the_typed_encoder() {
+        for n in [0usize, 1, 2, 999, 1000, 1001, 2000, 2500] {
+            let list: Vec<i64> = (0..n as i64).collect();
+            same_bytes(&list, &format!("list of {n}"));
+            let dict: BTreeMap<i64, i64> = (0..n as i64).map(|i| (i, -i)).collect();
+            same_bytes(&dict, &format!("dict of {n}"));
+            let set: BTreeSet<i64> = (0..n as i64).collect();
+            same_bytes(&set, &format!("set of {n}"));
+        }
+        let bytes: Vec<Vec<u8>> = vec![vec![1, 2], vec![], vec![255; 300]];
+        same_bytes(&bytes, "bytes");
+    }
 }
