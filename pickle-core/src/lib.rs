@@ -22,6 +22,10 @@
 //!   [`offset`](Error::offset) of the failing opcode.
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+mod class;
 mod compat;
 mod compat_tables;
 mod decode;
@@ -32,6 +36,7 @@ mod limits;
 mod machine;
 pub mod numpy;
 pub mod opcodes;
+mod pymodule;
 mod read;
 mod text;
 mod to_pickle;
@@ -40,14 +45,16 @@ mod value_writer;
 
 use std::io;
 
+pub use class::PyClass;
 pub use decode::{
-    DecodeOptions, StringEncoding, from_reader, from_reader_with, from_slice, from_slice_owned, from_slice_owned_with, from_slice_with,
-    value_from_slice_prefix,
+    DecodeOptions, StringEncoding, from_reader, from_reader_with, from_slice, from_slice_owned, from_slice_owned_with,
+    from_slice_with, value_from_slice_prefix,
 };
 pub use encoder::{EncodeOptions, Encoder, StateWriter};
 pub use error::{Error, ErrorKind, Result};
 pub use from_pickle::{Context, FromPickle, FromPickleOwned};
 pub use limits::Limits;
+pub use pymodule::{PyModuleBuilder, PyType, TypeHint};
 pub use to_pickle::{ByteArray, Bytes, ToPickle};
 pub use value::{BigInt, Construct, Global, Item, Node, NodeId, Object, Value};
 

@@ -203,24 +203,24 @@ fn read_array<T: Element>(cx: &mut Context<'_, '_>, item: Item) -> Result<NdArra
     let v = cx.value();
     let obj = v.as_object(item).ok_or_else(|| cx.mismatch(item, "a numpy.ndarray"))?;
     let class = v.as_global(obj.class);
-    let (shape, dtype, fortran, data) = if is(class, &["numpy.core.multiarray", "numpy._core.multiarray"], "_reconstruct")
-    {
-        let state = obj.state.ok_or_else(|| cx.error(item, "the numpy.ndarray has no state"))?;
-        match v.as_tuple(state) {
-            Some(&[_version, shape, dtype, fortran, data]) => (shape, dtype, fortran, data),
-            _ => return Err(cx.error(state, "expected ndarray state (version, shape, dtype, is_fortran, data)")),
-        }
-    } else if is(class, &["numpy.core.numeric", "numpy._core.numeric"], "_frombuffer") {
-        match obj.args.as_slice() {
-            &[data, dtype, shape, order] => {
-                let fortran = Item::Bool(v.as_str(order) == Some("F"));
-                (shape, dtype, fortran, data)
+    let (shape, dtype, fortran, data) =
+        if is(class, &["numpy.core.multiarray", "numpy._core.multiarray"], "_reconstruct") {
+            let state = obj.state.ok_or_else(|| cx.error(item, "the numpy.ndarray has no state"))?;
+            match v.as_tuple(state) {
+                Some(&[_version, shape, dtype, fortran, data]) => (shape, dtype, fortran, data),
+                _ => return Err(cx.error(state, "expected ndarray state (version, shape, dtype, is_fortran, data)")),
             }
-            _ => return Err(cx.error(item, "expected _frombuffer(buffer, dtype, shape, order)")),
-        }
-    } else {
-        return Err(cx.mismatch(item, "a numpy.ndarray"));
-    };
+        } else if is(class, &["numpy.core.numeric", "numpy._core.numeric"], "_frombuffer") {
+            match obj.args.as_slice() {
+                &[data, dtype, shape, order] => {
+                    let fortran = Item::Bool(v.as_str(order) == Some("F"));
+                    (shape, dtype, fortran, data)
+                }
+                _ => return Err(cx.error(item, "expected _frombuffer(buffer, dtype, shape, order)")),
+            }
+        } else {
+            return Err(cx.mismatch(item, "a numpy.ndarray"));
+        };
     let shape: Vec<usize> = cx.decode(shape)?;
     if fortran == Item::Bool(true) && shape.len() > 1 {
         return Err(Error::new(
@@ -239,7 +239,11 @@ fn read_array<T: Element>(cx: &mut Context<'_, '_>, item: Item) -> Result<NdArra
     if count.and_then(|n| n.checked_mul(T::SIZE)) != Some(bytes.len()) {
         return Err(cx.error(
             data,
-            format_args!("the array's shape {shape:?} of {} needs other than the {} bytes given", T::DTYPE, bytes.len()),
+            format_args!(
+                "the array's shape {shape:?} of {} needs other than the {} bytes given",
+                T::DTYPE,
+                bytes.len()
+            ),
         ));
     }
     let data = bytes.chunks_exact(T::SIZE).map(|c| T::from_bytes(c, big_endian)).collect();
@@ -250,7 +254,8 @@ fn read_array<T: Element>(cx: &mut Context<'_, '_>, item: Item) -> Result<NdArra
 /// its byte order is big-endian.
 fn check_dtype<T: Element>(cx: &Context<'_, '_>, dtype: Item) -> Result<bool> {
     let v = cx.value();
-    let obj = v.as_object(dtype).filter(|o| o.construct == Construct::Call && is(v.as_global(o.class), &["numpy"], "dtype"));
+    let obj =
+        v.as_object(dtype).filter(|o| o.construct == Construct::Call && is(v.as_global(o.class), &["numpy"], "dtype"));
     let Some(obj) = obj else { return Err(cx.mismatch(dtype, "a numpy.dtype")) };
     let name = obj.args.first().and_then(|&a| v.as_str(a)).unwrap_or("");
     if name != T::DTYPE {

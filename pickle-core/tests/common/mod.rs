@@ -1,0 +1,78 @@
+//! Runs python3 with the helpers of `tests/python` for the derive tests.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use pickle_core::{EncodeOptions, ToPickle};
+
+/// `tests/python`.
+pub fn python_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("python")
+}
+
+/// Runs `script` with python3 (the helpers importable, `extra_path` too),
+/// `stdin` as its input; returns its stdout lines. Panics with its stderr.
+pub fn python_with_path(script: &str, stdin: &str, extra_path: Option<&std::path::Path>) -> Vec<String> {
+    let mut path = python_dir().display().to_string();
+    if let Some(extra) = extra_path {
+        path = format!("{}:{path}", extra.display());
+    }
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .env("PYTHONPATH", path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("python3 finishes");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "python3 failed:\n{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    stdout.lines().map(str::to_owned).collect()
+}
+
+/// [`python_with_path`] without an extra path.
+pub fn python(script: &str, stdin: &str) -> Vec<String> {
+    python_with_path(script, stdin, None)
+}
+
+/// `value` pickled at every protocol 0-5, as hex lines.
+pub fn all_protocols<T: ToPickle + ?Sized>(value: &T) -> String {
+    (0..=5u8)
+        .map(|p| {
+            let bytes = pickle_core::to_vec_with(value, EncodeOptions::default().protocol(p)).expect("encodes");
+            hex(&bytes) + "\n"
+        })
+        .collect()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
+}
+
+/// Parses the `kind protocol hex` lines of `dump_all`.
+/// `(class style, protocol, pickle)` triples.
+pub type Dumps = Vec<(String, u8, Vec<u8>)>;
+
+/// Parses the `kind protocol hex` lines of `dump_all`.
+pub fn dumps(lines: &[String]) -> Dumps {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let mut parts = l.split(' ');
+            let (kind, proto, hex) = (parts.next()?, parts.next()?, parts.next()?);
+            Some((kind.to_owned(), proto.parse().ok()?, unhex(hex)))
+        })
+        .collect()
+}
+
+/// The (kind, protocol) pairs dump_all writes for the five class styles.
+pub const DUMPS_PER_VALUE: usize = 6 + 6 + 4 + 6 + 4;

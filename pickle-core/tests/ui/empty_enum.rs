@@ -1,0 +1,6 @@
+use pickle_core::Pickle;
+
+#[derive(Pickle)]
+enum Never {}
+
+fn main() {}
