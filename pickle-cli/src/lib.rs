@@ -1,3 +1,11 @@
-//! The library behind the `pickle` command: disassembly and the tagged JSON
-//! form (see `docs/json-format.md`).
+//! The library behind the `pickle` command: a disassembler that prints what
+//! `python3 -m pickletools` prints ([`dis`]), and the tagged JSON form of a
+//! decoded pickle ([`json`], see `docs/json-format.md`).
 #![deny(missing_docs)]
+
+mod base64;
+pub mod dis;
+pub mod json;
+mod nonprintable;
+mod repr;
+mod surrogatepass;
