@@ -222,7 +222,9 @@ impl Writer<'_, '_, '_, '_> {
                     out.push(op::EXT4);
                     out.extend_from_slice(&code.to_le_bytes());
                 }
-                Ok(())
+                // CPython never memoizes EXT results, but a node the graph
+                // shares must stay one node when read back.
+                self.memo(id)
             }
             Node::Buffer { readonly, .. } => {
                 if proto < 5 {
@@ -232,7 +234,8 @@ impl Writer<'_, '_, '_, '_> {
                 if *readonly {
                     self.enc.out().push(op::READONLY_BUFFER);
                 }
-                Ok(())
+                // As for EXT: shared, it is memoized so that it stays shared.
+                self.memo(id)
             }
             Node::PersId(pid) => {
                 let pid = *pid;
@@ -323,13 +326,27 @@ impl Writer<'_, '_, '_, '_> {
             Construct::Call => self.push_call(id, obj, &[op::REDUCE]),
             Construct::New if proto >= 2 => self.push_call(id, obj, &[op::NEWOBJ]),
             Construct::New if obj.args.is_empty() => {
-                // copyreg._reconstructor(class, object, None), as CPython
-                // writes plain instances at protocols 0 and 1.
+                // copyreg._reconstructor(class, base, state), as CPython writes
+                // instances at protocols 0 and 1. A NEWOBJ stream does not say
+                // what the class derives from, but an object that received
+                // list or dict items is a list or dict subclass, and
+                // object.__new__ refuses those: give them their base and an
+                // empty base state, which the items then fill.
                 self.enc.write_class("copyreg", "_reconstructor")?;
                 self.enc.out().push(op::MARK);
                 self.push(Task::SealObject { id, closing: &[op::TUPLE, op::REDUCE] })?;
-                self.push(Task::Byte(op::NONE))?;
-                self.push(Task::Class("builtins", "object"))?;
+                let (base, state): (&'static str, &'static [u8]) =
+                    match (obj.list_items.is_empty(), obj.dict_items.is_empty()) {
+                        (false, _) if proto >= 1 => ("list", &[op::EMPTY_LIST]),
+                        (false, _) => ("list", &[op::MARK, op::LIST]),
+                        (true, false) if proto >= 1 => ("dict", &[op::EMPTY_DICT]),
+                        (true, false) => ("dict", &[op::MARK, op::DICT]),
+                        (true, true) => ("object", &[op::NONE]),
+                    };
+                for &b in state.iter().rev() {
+                    self.push(Task::Byte(b))?;
+                }
+                self.push(Task::Class("builtins", base))?;
                 self.push(Task::Item(obj.class))
             }
             Construct::New => {

@@ -15,20 +15,11 @@ import cli_fixtures
 # Cycles make == recurse forever; these are checked by identity instead.
 CYCLIC = ("cyclic_list", "cyclic_dict")
 
-# A known pickle-core gap: a list/dict subclass built by NEWOBJ (p2+) is
-# written at p0/1 as copyreg._reconstructor(cls, object, None), which Python
-# refuses ("object.__new__(MyList) is not safe"); CPython writes the base
-# class (list/dict) there, which the NEWOBJ stream does not record.
-SUBCLASS_DOWNGRADE = ("mylist", "mydict")
 
 
 def objects(p, q):
-    """What in-p{p}.pkl holds, less what cannot survive a recode to q."""
-    out = cli_fixtures.objects(p)
-    if p >= 2 and q < 2:
-        for name in SUBCLASS_DOWNGRADE:
-            del out[name]
-    return out
+    """What in-p{p}.pkl holds."""
+    return cli_fixtures.objects(p)
 
 
 def write(root):
