@@ -62,7 +62,10 @@ pub struct Context<'c, 'a> {
     /// The offset of the innermost node being converted, for errors about
     /// scalars (which carry no offset of their own).
     near: Option<u64>,
-    shared: AddrMap<(NodeId, TypeId), Box<dyn Any>>,
+    shared: AddrMap<(NodeId, TypeId), Rc<dyn Any>>,
+    /// The last shared value handed out: many references to one node (the
+    /// common case) then cost a comparison instead of a hash lookup.
+    last_shared: Option<((NodeId, TypeId), Rc<dyn Any>)>,
     open: Vec<NodeId>,
 }
 
@@ -81,6 +84,7 @@ impl<'c, 'a> Context<'c, 'a> {
             depth: 0,
             near: None,
             shared: AddrMap::default(),
+            last_shared: None,
             open: Vec::new(),
         }
     }
@@ -192,8 +196,18 @@ impl<'c, 'a> Context<'c, 'a> {
     pub fn shared<T: Clone + 'static>(&mut self, item: Item, build: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         let Item::Node(id) = item else { return build(self) };
         let key = (id, TypeId::of::<T>());
-        if let Some(done) = self.shared.get(&key).and_then(|b| b.downcast_ref::<T>()) {
+        if let Some((last, done)) = &self.last_shared
+            && *last == key
+            && let Some(done) = done.downcast_ref::<T>()
+        {
             return Ok(done.clone());
+        }
+        if let Some(entry) = self.shared.get(&key)
+            && let Some(done) = entry.downcast_ref::<T>()
+        {
+            let done = done.clone();
+            self.last_shared = Some((key, Rc::clone(entry)));
+            return Ok(done);
         }
         if self.open.contains(&id) {
             return Err(self.error(item, "the value contains itself, which Rc and Arc cannot express"));
@@ -202,7 +216,9 @@ impl<'c, 'a> Context<'c, 'a> {
         let built = build(self);
         self.open.pop();
         let built = built?;
-        self.shared.insert(key, Box::new(built.clone()));
+        let entry: Rc<dyn Any> = Rc::new(built.clone());
+        self.shared.insert(key, Rc::clone(&entry));
+        self.last_shared = Some((key, entry));
         Ok(built)
     }
 }
