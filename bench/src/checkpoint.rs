@@ -6,63 +6,27 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pickle_core::{Context, Encoder, FromPickle, Item as PyItem, ToPickle};
+use pickle_core::Pickle;
 
 use crate::measure::{best, ratio, secs};
 
 type Error = Box<dyn std::error::Error>;
 
 /// Python class `bench_models.Layer`; its weights are a `numpy.ndarray`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Pickle)]
+#[pickle(module = "bench_models")]
 pub struct Layer {
     pub name: String,
+    #[pickle(with = "pickle_core::numpy::vec")]
     pub weights: Vec<f64>,
 }
 
 /// Python class `bench_models.Checkpoint`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Pickle)]
+#[pickle(module = "bench_models")]
 pub struct Checkpoint {
     pub step: u64,
     pub layers: Vec<Layer>,
-}
-
-impl ToPickle for Layer {
-    fn to_pickle(&self, enc: &mut Encoder<'_>) -> pickle_core::Result<()> {
-        enc.write_instance("bench_models", "Layer", 2, |s| {
-            s.field("name", &self.name)?;
-            s.field_with("weights", |enc| pickle_core::numpy::vec::to_pickle(&self.weights, enc))
-        })
-    }
-}
-
-impl ToPickle for Checkpoint {
-    fn to_pickle(&self, enc: &mut Encoder<'_>) -> pickle_core::Result<()> {
-        enc.write_instance("bench_models", "Checkpoint", 2, |s| {
-            s.field("step", &self.step)?;
-            s.field("layers", &self.layers)
-        })
-    }
-}
-
-fn state_field(cx: &Context<'_, '_>, item: PyItem, name: &str) -> pickle_core::Result<PyItem> {
-    let v = cx.value();
-    let obj = v.as_object(item).ok_or_else(|| cx.mismatch(item, "an instance"))?;
-    let state = obj.state.ok_or_else(|| cx.error(item, "no state"))?;
-    v.dict_get(state, name).ok_or_else(|| cx.error(state, format_args!("missing field {name}")))
-}
-
-impl<'a> FromPickle<'a> for Layer {
-    fn from_pickle(cx: &mut Context<'_, 'a>, item: PyItem) -> pickle_core::Result<Self> {
-        let (name, weights) = (state_field(cx, item, "name")?, state_field(cx, item, "weights")?);
-        Ok(Layer { name: cx.decode(name)?, weights: pickle_core::numpy::vec::from_pickle(cx, weights)? })
-    }
-}
-
-impl<'a> FromPickle<'a> for Checkpoint {
-    fn from_pickle(cx: &mut Context<'_, 'a>, item: PyItem) -> pickle_core::Result<Self> {
-        let (step, layers) = (state_field(cx, item, "step")?, state_field(cx, item, "layers")?);
-        Ok(Checkpoint { step: cx.decode(step)?, layers: cx.decode(layers)? })
-    }
 }
 
 const LAYERS: usize = 64;

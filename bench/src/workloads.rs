@@ -4,51 +4,16 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use pickle_core::{Context, Encoder, FromPickle, Item as PyItem, ToPickle};
+use pickle_core::Pickle;
 
-/// Workload (a)'s struct; Python class `bench_models.Item`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// Workload (a)'s derived struct; Python class `bench_models.Item`.
+#[derive(Debug, Clone, PartialEq, Pickle, serde::Serialize, serde::Deserialize)]
+#[pickle(module = "bench_models")]
 pub struct Item {
     pub x: f64,
     pub y: f64,
     pub label: String,
     pub tags: Vec<i64>,
-}
-
-impl ToPickle for Item {
-    fn to_pickle(&self, enc: &mut Encoder<'_>) -> pickle_core::Result<()> {
-        enc.write_instance("bench_models", "Item", 4, |s| {
-            s.field("x", &self.x)?;
-            s.field("y", &self.y)?;
-            s.field("label", &self.label)?;
-            s.field("tags", &self.tags)
-        })
-    }
-}
-
-impl<'a> FromPickle<'a> for Item {
-    fn from_pickle(cx: &mut Context<'_, 'a>, item: PyItem) -> pickle_core::Result<Self> {
-        let v = cx.value();
-        let obj = v.as_object(item).ok_or_else(|| cx.mismatch(item, "a bench_models.Item"))?;
-        let state = obj.state.ok_or_else(|| cx.error(item, "no state"))?;
-        let (mut x, mut y, mut label, mut tags) = (None, None, None, None);
-        for &(k, val) in cx.dict(state)? {
-            match cx.str(k)? {
-                "x" => x = Some(cx.decode(val)?),
-                "y" => y = Some(cx.decode(val)?),
-                "label" => label = Some(cx.decode(val)?),
-                "tags" => tags = Some(cx.decode(val)?),
-                _ => {}
-            }
-        }
-        let missing = |f: &str| cx.error(item, format_args!("missing field {f}"));
-        Ok(Item {
-            x: x.ok_or_else(|| missing("x"))?,
-            y: y.ok_or_else(|| missing("y"))?,
-            label: label.ok_or_else(|| missing("label"))?,
-            tags: tags.ok_or_else(|| missing("tags"))?,
-        })
-    }
 }
 
 fn n(full: usize, scale: f64) -> usize {
