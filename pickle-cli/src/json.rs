@@ -166,7 +166,8 @@ impl<'v> Writer<'v, '_> {
             self.out.push_str("null");
             return;
         };
-        if count > 1 {
+        let node = self.value.node(id);
+        if count > 1 && has_identity(node) {
             if let Some(n) = self.ids[id.index()] {
                 let _ = write!(self.out, r#"{{"$ref":{n}}}"#);
                 return;
@@ -177,7 +178,7 @@ impl<'v> Writer<'v, '_> {
             let _ = write!(self.out, r#"{{"$id":{n},"$value":"#);
             self.todo.push(Task::Text("}"));
         }
-        self.form(self.value.node(id));
+        self.form(node);
     }
 
     /// Writes a node's form, pushing whatever it contains as tasks.
@@ -304,15 +305,12 @@ impl<'v> Writer<'v, '_> {
         }
     }
 
-    /// Whether a dict can be a plain JSON object: every key a str that no
-    /// other place shares (a shared key needs its `$id`/`$ref`, which only
-    /// the `$dict` form can carry), none starting with `$`, none repeated.
+    /// Whether a dict can be a plain JSON object: every key a str (strs
+    /// carry no `$id`, so a shared key is fine), none starting with `$`,
+    /// none repeated.
     fn is_plain_object(&self, pairs: &[(Item, Item)]) -> bool {
         let mut seen = HashSet::with_capacity(pairs.len());
-        pairs.iter().all(|&(k, _)| {
-            let unshared = matches!(k, Item::Node(id) if self.counts.get(id.index()) == Some(&1));
-            unshared && self.key_bytes(k).is_some_and(|text| !text.starts_with(b"$") && seen.insert(text))
-        })
+        pairs.iter().all(|&(k, _)| self.key_bytes(k).is_some_and(|text| !text.starts_with(b"$") && seen.insert(text)))
     }
 
     fn key(&mut self, key: Item) {
@@ -323,6 +321,24 @@ impl<'v> Writer<'v, '_> {
             _ => self.out.push_str("\"\""),
         }
     }
+}
+
+/// Whether sharing of this node is written with `$id`/`$ref`. Immutable
+/// scalars (str, int, complex, bytes, class references, extension codes)
+/// are written in full wherever they occur: Python gives their identity no
+/// meaning a program may rely on, and writing them inline keeps dicts with
+/// memoized str keys plain JSON objects.
+fn has_identity(node: &Node<'_>) -> bool {
+    !matches!(
+        node,
+        Node::Str(_)
+            | Node::SurrogateStr(_)
+            | Node::BigInt(_)
+            | Node::Complex(..)
+            | Node::Bytes(_)
+            | Node::Global(_)
+            | Node::Ext(_)
+    )
 }
 
 /// Appends a JSON string as Python's `json.dumps(ensure_ascii=True)` writes
