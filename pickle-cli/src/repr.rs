@@ -91,26 +91,8 @@ fn push_hex(out: &mut String, prefix: &str, cp: u32, width: usize) {
     let _ = write!(out, "{cp:0width$x}");
 }
 
-/// Python's `repr()` of a float: the shortest text that reads back as the
-/// same float, in exponent form when the exponent is below -4 or above 15.
-pub(crate) fn float_repr(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    let sci = format!("{x:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if (-4..16).contains(&exp) {
-        let plain = format!("{x}");
-        if plain.contains('.') { plain } else { plain + ".0" }
-    } else {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
-    }
-}
+/// Python's `repr()` of a float (pickle-core writes protocol 0 floats with it).
+pub(crate) use pickle_core::float_repr;
 
 #[cfg(test)]
 mod tests {

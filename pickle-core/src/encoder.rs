@@ -153,13 +153,18 @@ pub struct Encoder<'w> {
     /// Where the open frame's header starts in `out`, while framing.
     frame_start: usize,
     memo: AddrMap<MemoKey, u32>,
+    /// The next memo index: the memo holds identities and module names.
+    memo_next: u32,
+    /// Module names of STACK_GLOBAL already memoized, by content, as
+    /// CPython's memo shares the module str of classes from one module.
+    modules: HashMap<Box<str>, u32>,
     sink: Option<&'w mut dyn io::Write>,
     flushed: u64,
 }
 
 impl std::fmt::Debug for Encoder<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Encoder").field("protocol", &self.proto).field("memo_len", &self.memo.len()).finish()
+        f.debug_struct("Encoder").field("protocol", &self.proto).field("memo_len", &self.memo_next).finish()
     }
 }
 
@@ -180,6 +185,8 @@ impl<'w> Encoder<'w> {
             framing: false,
             frame_start: 0,
             memo: AddrMap::default(),
+            memo_next: 0,
+            modules: HashMap::new(),
             sink,
             flushed: 0,
         })
@@ -281,12 +288,20 @@ impl<'w> Encoder<'w> {
     /// Writes the memo opcode that stores the value on top of the stack, and
     /// records it under `key`.
     pub(crate) fn memoize(&mut self, key: MemoKey) -> Result<()> {
-        let idx = u32::try_from(self.memo.len()).map_err(|_| {
-            Error::new(ErrorKind::LimitExceeded, None, "the memo is full: more than 2^32 shared values".into())
-        })?;
+        let idx = self.memoize_top()?;
         self.memo.insert(key, idx);
-        self.write_put(idx);
         Ok(())
+    }
+
+    /// Writes the memo opcode that stores the value on top of the stack
+    /// under the next index, and returns the index.
+    fn memoize_top(&mut self) -> Result<u32> {
+        let idx = self.memo_next;
+        self.memo_next = idx
+            .checked_add(1)
+            .ok_or_else(|| Error::new(ErrorKind::LimitExceeded, None, "the memo is full: 2^32 shared values".into()))?;
+        self.write_put(idx);
+        Ok(idx)
     }
 
     fn write_put(&mut self, idx: u32) {
@@ -823,7 +838,14 @@ impl<'w> Encoder<'w> {
     /// below 3), and `getattr(...)` for a dotted qualname below 4.
     pub fn write_global(&mut self, module: &str, qualname: &str) -> Result<()> {
         if self.proto >= 4 {
-            self.write_str(module)?;
+            match self.modules.get(module) {
+                Some(&idx) => self.write_get(idx),
+                None => {
+                    self.write_str(module)?;
+                    let idx = self.memoize_top()?;
+                    self.modules.insert(module.into(), idx);
+                }
+            }
             self.write_str(qualname)?;
             self.out.push(op::STACK_GLOBAL);
             return Ok(());

@@ -55,6 +55,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use from_pickle::{Context, FromPickle, FromPickleOwned};
 pub use limits::Limits;
 pub use pymodule::{PyModuleBuilder, PyType, TypeHint};
+pub use text::float_repr;
 pub use to_pickle::{ByteArray, Bytes, ToPickle};
 pub use value::{BigInt, Construct, Global, Item, Node, NodeId, Object, Value};
 

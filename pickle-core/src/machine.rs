@@ -12,7 +12,7 @@ use crate::decode::{DecodeOptions, StringEncoding};
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcodes::{self as op, name as op_name};
 use crate::read::{Chunk, Input, Short};
-use crate::text::{self, ParsedInt, PyText};
+use crate::text::{self, IntError, ParsedInt, PyText};
 use crate::value::{Construct, Global, Item, Node, Object, Value};
 
 /// Memory charged per node, per stack or container item, per memo slot.
@@ -298,7 +298,11 @@ impl<'a, 'o> Machine<'a, 'o> {
             )
         })?;
         if input.remaining().is_none() {
-            // The bytes will be copied: charge them before reading.
+            // The bytes will be copied: charge them before reading. A reader's
+            // budget grows with the input, so count the payload as read: a
+            // reader allocates no more than it really reads (plus one step),
+            // so a length the input does not hold still fails as Eof, cheaply.
+            self.grow_budget_for_reader(input.pos().saturating_add(len));
             self.charge(len, at)?;
         }
         input.take(n).map_err(|s| short(s, code, at, Some(len)))
@@ -544,12 +548,10 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let line = Self::line(input, code, at)?;
                     let bytes = line.bytes();
                     let two = bytes.len() == 2;
-                    let parsed = text::parse_int(bytes, self.max_digits())
-                        .map_err(|d| err(ErrorKind::InvalidArgument, at, "bad INT", d))?;
+                    let parsed = text::parse_int(bytes, self.max_digits()).map_err(|e| int_text_error(e, code, at))?;
                     let item = match parsed {
                         ParsedInt::Small(v @ (0 | 1)) if two => Item::Bool(v == 1),
-                        ParsedInt::Small(v) => Item::Int(v),
-                        ParsedInt::Big(b) => self.node(Node::BigInt(Box::new(b)), at)?,
+                        parsed => self.int_item(parsed, at)?,
                     };
                     self.push(item, at)?;
                 }
@@ -559,8 +561,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     if let [rest @ .., b'L'] = bytes {
                         bytes = rest;
                     }
-                    let parsed = text::parse_int(bytes, self.max_digits())
-                        .map_err(|d| err(ErrorKind::InvalidArgument, at, "bad LONG", d))?;
+                    let parsed = text::parse_int(bytes, self.max_digits()).map_err(|e| int_text_error(e, code, at))?;
                     let item = self.int_item(parsed, at)?;
                     self.push(item, at)?;
                 }
@@ -649,7 +650,10 @@ impl<'a, 'o> Machine<'a, 'o> {
                             "STACK_GLOBAL requires str module and name",
                         ));
                     };
-                    let (module, name) = (Cow::Owned(module.to_owned()), Cow::Owned(name.to_owned()));
+                    let (module, name): (Cow<'a, str>, Cow<'a, str>) =
+                        (Cow::Owned(module.to_owned()), Cow::Owned(name.to_owned()));
+                    // A memoized str can be named again and again: charge the copies.
+                    self.charge((module.len() + name.len()) as u64, at)?;
                     let global = self.global(module, name);
                     self.push_node(Node::Global(Box::new(global)), at)?;
                 }
@@ -659,9 +663,15 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let Some(args) = self.value.as_tuple(args).map(<[Item]>::to_vec) else {
                         return Err(err(ErrorKind::InvalidStructure, at, "bad REDUCE", "its argument is not a tuple"));
                     };
+                    self.check_callable(callable, code, at)?;
                     self.charge(ITEM_COST * args.len() as u64, at)?;
                     let node = match self.reduce_special(callable, &args) {
-                        Some(node) => node,
+                        Some(node) => {
+                            // It copied a memoized list, str or name that the
+                            // stream may pass again and again: charge the copy.
+                            self.charge(copied_bytes(&node), at)?;
+                            node
+                        }
                         None => Node::Object(Box::new(Object::new(callable, Construct::Call, args))),
                     };
                     self.push_node(node, at)?;
@@ -672,6 +682,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let Some(args) = self.value.as_tuple(args).map(<[Item]>::to_vec) else {
                         return Err(err(ErrorKind::InvalidStructure, at, "bad NEWOBJ", "NEWOBJ expected an arg tuple"));
                     };
+                    self.check_callable(class, code, at)?;
                     self.charge(ITEM_COST * args.len() as u64, at)?;
                     self.push_node(Node::Object(Box::new(Object::new(class, Construct::New, args))), at)?;
                 }
@@ -695,6 +706,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                             "NEWOBJ_EX kwargs argument must be a dict",
                         ));
                     };
+                    self.check_callable(class, code, at)?;
                     self.charge(ITEM_COST * (args.len() + 2 * kwargs.len()) as u64, at)?;
                     let mut obj = Object::new(class, Construct::NewEx, args);
                     obj.kwargs = kwargs;
@@ -738,6 +750,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                         return Err(underflow(code, at));
                     }
                     let class = args.remove(0);
+                    self.check_callable(class, code, at)?;
                     self.instantiate(class, args, at)?;
                 }
                 op::PERSID => {
@@ -891,6 +904,22 @@ impl<'a, 'o> Machine<'a, 'o> {
         Global { module, name }
     }
 
+    /// Rejects a class or callable that cannot be one: None, a number, a
+    /// str, bytes or a container, where CPython raises TypeError. A global,
+    /// an object (what a reduction returned), a persistent id or an
+    /// extension may stand for a class, so those pass.
+    fn check_callable(&self, class: Item, code: u8, at: u64) -> Res<()> {
+        match self.value.get(class) {
+            Some(Node::Global(_) | Node::Object(_) | Node::PersId(_) | Node::Ext(_)) => Ok(()),
+            _ => Err(err(
+                ErrorKind::InvalidStructure,
+                at,
+                &format!("bad {}", op_name(code).unwrap_or("opcode")),
+                format_args!("a value of type {} cannot be called", self.value.type_name(class)),
+            )),
+        }
+    }
+
     /// INST and OBJ: `class(*args)` with arguments, `class.__new__(class)`
     /// without (for a class that is a type, which is what picklers write).
     fn instantiate(&mut self, class: Item, args: Vec<Item>, at: u64) -> Res<()> {
@@ -975,10 +1004,22 @@ impl<'a, 'o> Machine<'a, 'o> {
             }
             ("builtins", "complex", [re]) => Some(Node::Complex(as_float(*re)?, 0.0)),
             ("builtins", "complex", [re, im]) => Some(Node::Complex(as_float(*re)?, as_float(*im)?)),
-            ("copyreg", "_reconstructor", [class, base, Item::None])
-                if v.as_global(*base).is_some_and(|g| g.is("builtins", "object") || g.is("__builtin__", "object")) =>
-            {
-                Some(Node::Object(Box::new(Object::new(*class, Construct::New, Vec::new()))))
+            ("copyreg", "_reconstructor", [class, base, state]) => {
+                // base.__new__(class, state) then base.__init__(obj, state):
+                // list and dict subclasses copy their base state, as the
+                // items APPENDS/SETITEMS give them in the NEWOBJ form.
+                let base = v.as_global(*base)?;
+                if !matches!(base.module.as_ref(), "builtins" | "__builtin__") {
+                    return None;
+                }
+                let mut obj = Object::new(*class, Construct::New, Vec::new());
+                match (base.name.as_ref(), state) {
+                    ("object", Item::None) => {}
+                    ("list", _) => obj.list_items = v.as_list(*state)?.to_vec(),
+                    ("dict", _) => obj.dict_items = v.as_dict(*state)?.to_vec(),
+                    _ => return None,
+                }
+                Some(Node::Object(Box::new(obj)))
             }
             ("copyreg", "__newobj__", [class, rest @ ..]) => {
                 Some(Node::Object(Box::new(Object::new(*class, Construct::New, rest.to_vec()))))
@@ -998,6 +1039,19 @@ impl<'a, 'o> Machine<'a, 'o> {
             }
             _ => None,
         }
+    }
+}
+
+/// The heap bytes a node made by [`Machine::reduce_special`] holds.
+fn copied_bytes(node: &Node<'_>) -> u64 {
+    let items = |n: usize| ITEM_COST.saturating_mul(n as u64);
+    match node {
+        Node::Set(v) | Node::FrozenSet(v) => items(v.len()),
+        Node::Bytes(b) => b.len() as u64,
+        Node::ByteArray(b) => b.len() as u64,
+        Node::Global(g) => (g.module.len() + g.name.len()) as u64,
+        Node::Object(o) => items(o.args.len() + 2 * o.kwargs.len() + o.list_items.len() + 2 * o.dict_items.len()),
+        _ => 0,
     }
 }
 
@@ -1085,6 +1139,16 @@ fn pairs_of(items: Vec<Item>, code: u8, at: u64) -> Res<Vec<(Item, Item)>> {
         ));
     }
     Ok(items.chunks_exact(2).map(|p| (p[0], p[1])).collect())
+}
+
+/// A bad INT or LONG argument; too many digits is a limit, not bad input.
+#[cold]
+fn int_text_error(e: IntError, code: u8, at: u64) -> Error {
+    let name = op_name(code).unwrap_or("INT");
+    match e {
+        IntError::Invalid(d) => err(ErrorKind::InvalidArgument, at, &format!("bad {name}"), d),
+        IntError::TooManyDigits(d) => err(ErrorKind::LimitExceeded, at, &format!("{name} too large"), d),
+    }
 }
 
 #[cold]

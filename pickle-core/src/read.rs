@@ -283,17 +283,23 @@ impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
     }
 
     fn frame(&mut self, len: u64) -> Result<(), Short> {
-        if self.in_frame() > 0 {
-            // A frame inside a frame: nothing to read ahead.
+        let len = usize::try_from(len).map_err(|_| Short::Eof { left: None })?;
+        // A frame that starts inside the current one (CPython's C unpickler
+        // allows it) must still fit in the input: keep the unread rest of the
+        // current frame and read the remainder behind it.
+        let buffered = self.in_frame();
+        if len <= buffered {
             return Ok(());
         }
-        let len = usize::try_from(len).map_err(|_| Short::Eof { left: None })?;
-        let mut buf = std::mem::take(&mut self.frame);
-        let result = Self::read_exact_into(&mut self.reader, &mut buf, len);
+        let mut buf = std::mem::take(&mut self.frame).split_off(self.frame_pos);
+        let mut more = Vec::new();
+        let result = Self::read_exact_into(&mut self.reader, &mut more, len - buffered);
         if result.is_err() {
             // What was read is gone from the reader; count it as consumed.
-            self.pos += buf.len() as u64;
+            self.pos += (buffered + more.len()) as u64;
             buf.clear();
+        } else {
+            buf.extend_from_slice(&more);
         }
         self.frame = buf;
         self.frame_pos = 0;

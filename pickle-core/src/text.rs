@@ -12,12 +12,21 @@ pub(crate) enum ParsedInt {
     Big(BigInt),
 }
 
+/// Why the text of an int did not parse.
+#[derive(Debug, PartialEq)]
+pub(crate) enum IntError {
+    /// Not an integer literal.
+    Invalid(String),
+    /// More digits than the big-int limit allows: a limit, not bad input.
+    TooManyDigits(String),
+}
+
 /// Parses the argument of `INT`/`LONG`/`GET`-style text the way CPython does:
 /// C `strtol` with base 0 first (so `010` is octal and `0x1f` is hex, with
 /// leading white space), then Python's `int(s, 0)` (which allows surrounding
 /// white space and `_` between digits). `max_digits` bounds the digit count.
-pub(crate) fn parse_int(text: &[u8], max_digits: usize) -> Result<ParsedInt, String> {
-    let s = std::str::from_utf8(text).map_err(|_| "it is not ASCII".to_string())?;
+pub(crate) fn parse_int(text: &[u8], max_digits: usize) -> Result<ParsedInt, IntError> {
+    let s = std::str::from_utf8(text).map_err(|_| IntError::Invalid("it is not ASCII".to_string()))?;
     let trimmed = s.trim_matches(|c: char| c.is_ascii_whitespace());
     let (negative, body) = match trimmed.as_bytes().first() {
         Some(b'-') => (true, &trimmed[1..]),
@@ -45,14 +54,17 @@ pub(crate) fn parse_int(text: &[u8], max_digits: usize) -> Result<ParsedInt, Str
         || digits.contains("__")
         || (legacy_octal && digits.contains('_'))
     {
-        return Err(format!("{s:?} is not an integer"));
+        return Err(IntError::Invalid(format!("{s:?} is not an integer")));
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
     if clean.len() > max_digits {
-        return Err(format!("it has {} digits, more than the limit of {max_digits}", clean.len()));
+        return Err(IntError::TooManyDigits(format!(
+            "it has {} digits, more than the limit of {max_digits}",
+            clean.len()
+        )));
     }
     if !clean.chars().all(|c| c.is_digit(radix)) {
-        return Err(format!("{s:?} is not an integer"));
+        return Err(IntError::Invalid(format!("{s:?} is not an integer")));
     }
     if let Ok(v) = u64::from_str_radix(&clean, radix) {
         if negative {
@@ -63,7 +75,8 @@ pub(crate) fn parse_int(text: &[u8], max_digits: usize) -> Result<ParsedInt, Str
             return Ok(ParsedInt::Small(v as i64));
         }
     }
-    let big = BigInt::parse_bytes(clean.as_bytes(), radix).ok_or_else(|| format!("{s:?} is not an integer"))?;
+    let big = BigInt::parse_bytes(clean.as_bytes(), radix)
+        .ok_or_else(|| IntError::Invalid(format!("{s:?} is not an integer")))?;
     Ok(ParsedInt::Big(if negative { -big } else { big }))
 }
 
@@ -75,8 +88,16 @@ pub(crate) fn parse_float(text: &[u8]) -> Option<f64> {
     s.parse::<f64>().ok()
 }
 
-/// Formats a float as Python's `repr()` does.
-pub(crate) fn float_repr(x: f64) -> String {
+/// Python's `repr()` of a float, as protocol 0's `FLOAT` opcode writes it:
+/// the shortest text that reads back as the same float, in exponent form
+/// when the exponent is below -4 or above 15 (`1e+100`, `1e-05`, `0.1`,
+/// `-0.0`, `nan`, `inf`).
+///
+/// ```
+/// assert_eq!(pickle_core::float_repr(1e100), "1e+100");
+/// assert_eq!(pickle_core::float_repr(2.0), "2.0");
+/// ```
+pub fn float_repr(x: f64) -> String {
     if x.is_nan() {
         return "nan".into();
     }

@@ -21,8 +21,6 @@ enum Run {
 enum Task {
     Item(Item),
     Byte(u8),
-    /// Memoize node `id` now if it is shared.
-    Memo(NodeId),
     /// Write batch `batch` and the ones after it of a run (APPENDS,
     /// SETITEMS, ADDITEMS).
     Batches {
@@ -48,8 +46,6 @@ enum Task {
         id: NodeId,
         closing: &'static [u8],
     },
-    /// A memoized class reference to `'static` names.
-    Class(&'static str, &'static str),
     /// The kwargs dict of a NEWOBJ_EX object.
     Kwargs(NodeId),
     /// The rest of an object after it is created: items and state.
@@ -69,19 +65,34 @@ pub(crate) fn write_value(enc: &mut Encoder<'_>, value: &Value<'_>) -> Result<()
 /// CPython's memoize-everything pickler does. Cycles need a shared node that
 /// is memoized after its parts; without one, the pass is skipped.
 fn mark_cycles(value: &Value<'_>, counts: &mut [u32]) {
+    let nodes = value.nodes_slice();
     let needs_pass = counts.iter().enumerate().any(|(i, &c)| {
         c > 1
             && matches!(
-                value.nodes_slice()[i],
+                nodes[i],
                 Node::Tuple(_) | Node::FrozenSet(_) | Node::Set(_) | Node::Object(_) | Node::PersId(_)
             )
     });
     if !needs_pass {
         return;
     }
-    for (count, on_cycle) in counts.iter_mut().zip(crate::value::cyclic_nodes(value)) {
-        if on_cycle {
-            *count = (*count).max(2);
+    let cyclic = crate::value::cyclic_nodes(value);
+    for (i, &on_cycle) in cyclic.iter().enumerate() {
+        if !on_cycle {
+            continue;
+        }
+        counts[i] = counts[i].max(2);
+        // A tuple or frozenset on a cycle is written twice (its parts, then
+        // again when the cycle comes back to it), so its parts are memoized
+        // too, and the second time they are memo reads, as in CPython.
+        if let Node::Tuple(items) | Node::FrozenSet(items) = &nodes[i] {
+            for item in items {
+                if let Item::Node(child) = *item
+                    && let Some(count) = counts.get_mut(child.index())
+                {
+                    *count = (*count).max(2);
+                }
+            }
         }
     }
 }
@@ -136,7 +147,6 @@ impl Writer<'_, '_, '_, '_> {
             match task {
                 Task::Item(item) => self.item(item)?,
                 Task::Byte(b) => self.enc.out().push(b),
-                Task::Memo(id) => self.memo(id)?,
                 Task::Batches { id, run, batch } => self.batches(id, run, batch)?,
                 Task::Close(b) => {
                     self.enc.out().push(b);
@@ -144,7 +154,6 @@ impl Writer<'_, '_, '_, '_> {
                 }
                 Task::SealTuple { id, closing, pops, marked } => self.seal_tuple(id, closing, pops, marked)?,
                 Task::SealObject { id, closing } => self.seal_object(id, closing)?,
-                Task::Class(module, name) => self.enc.write_class(module, name)?,
                 Task::Kwargs(id) => self.kwargs(id)?,
                 Task::ObjectRest(id) => self.object_rest(id)?,
             }
@@ -249,8 +258,9 @@ impl Writer<'_, '_, '_, '_> {
                     out.push(b'\n');
                     return self.memo(id);
                 }
-                self.push(Task::Memo(id))?;
-                self.push(Task::Byte(op::BINPERSID))?;
+                // Like a tuple, it exists only after its id: if the id leads
+                // back to it, the copy written inside wins, as for REDUCE.
+                self.push(Task::SealObject { id, closing: &[op::BINPERSID] })?;
                 self.push(Task::Item(pid))
             }
             Node::List(items) => {
@@ -302,8 +312,11 @@ impl Writer<'_, '_, '_, '_> {
             Node::Tuple(items) => {
                 let n = items.len();
                 if n == 0 {
-                    // The empty tuple is a singleton that CPython never memoizes.
-                    return self.enc.write_tuple_with(0, |_| Ok(()));
+                    // The empty tuple is a singleton that CPython never
+                    // memoizes; a node the graph shares is, so that it stays
+                    // one node when read back.
+                    self.enc.write_tuple_with(0, |_| Ok(()))?;
+                    return self.memo(id);
                 }
                 if proto >= 2 && n <= 3 {
                     const CLOSE: [[u8; 1]; 3] = [[op::TUPLE1], [op::TUPLE2], [op::TUPLE3]];
@@ -325,32 +338,12 @@ impl Writer<'_, '_, '_, '_> {
         match obj.construct {
             Construct::Call => self.push_call(id, obj, &[op::REDUCE]),
             Construct::New if proto >= 2 => self.push_call(id, obj, &[op::NEWOBJ]),
-            Construct::New if obj.args.is_empty() => {
-                // copyreg._reconstructor(class, base, state), as CPython writes
-                // instances at protocols 0 and 1. A NEWOBJ stream does not say
-                // what the class derives from, but an object that received
-                // list or dict items is a list or dict subclass, and
-                // object.__new__ refuses those: give them their base and an
-                // empty base state, which the items then fill.
-                self.enc.write_class("copyreg", "_reconstructor")?;
-                self.enc.out().push(op::MARK);
-                self.push(Task::SealObject { id, closing: &[op::TUPLE, op::REDUCE] })?;
-                let (base, state): (&'static str, &'static [u8]) =
-                    match (obj.list_items.is_empty(), obj.dict_items.is_empty()) {
-                        (false, _) if proto >= 1 => ("list", &[op::EMPTY_LIST]),
-                        (false, _) => ("list", &[op::MARK, op::LIST]),
-                        (true, false) if proto >= 1 => ("dict", &[op::EMPTY_DICT]),
-                        (true, false) => ("dict", &[op::MARK, op::DICT]),
-                        (true, true) => ("object", &[op::NONE]),
-                    };
-                for &b in state.iter().rev() {
-                    self.push(Task::Byte(b))?;
-                }
-                self.push(Task::Class("builtins", base))?;
-                self.push(Task::Item(obj.class))
-            }
             Construct::New => {
-                // copyreg.__newobj__(class, *args)
+                // copyreg.__newobj__(class, *args) means what NEWOBJ means, at
+                // any protocol. CPython writes plain instances at protocols 0
+                // and 1 as _reconstructor(class, object, None), but that form
+                // needs the class's base (object.__new__ refuses list and dict
+                // subclasses), which a NEWOBJ stream does not record.
                 self.enc.write_class("copyreg", "__newobj__")?;
                 self.enc.out().push(op::MARK);
                 self.push(Task::SealObject { id, closing: &[op::TUPLE, op::REDUCE] })?;
@@ -434,6 +427,12 @@ impl Writer<'_, '_, '_, '_> {
         if let Some(idx) = self.enc.memo_get(self.key(id)) {
             self.enc.out().push(op::POP);
             self.enc.write_get(idx);
+            // The copy written inside the arguments already got the items
+            // and state: writing them again would BUILD twice and repeat the
+            // items (CPython's save_reduce does; its loader tolerates it).
+            if matches!(self.tasks.last(), Some(Task::ObjectRest(rest)) if *rest == id) {
+                self.tasks.pop();
+            }
             return Ok(());
         }
         self.memo(id)

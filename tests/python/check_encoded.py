@@ -9,7 +9,8 @@ DIR/manifest.json lists the cases: {"name", "expected" (a Python expression),
 optimized by `optimize(p, keep_classes=True)`, which also keeps the memo
 entries of classes and of the 'latin1' argument of `_codecs.encode`: pickle-rs
 memoizes those when it writes them, as CPython does, since it cannot know
-whether they will be used again), "different" (protocols at which they must
+whether they will be used again; likewise the module str of a STACK_GLOBAL,
+which pickle-rs memoizes by content), "different" (protocols at which they must
 equal neither), "why" (the reason they differ, or are not pinned),
 "protocols"}. Each case's
 pickle for protocol N is DIR/<index>.p<N>.pkl.
@@ -90,8 +91,8 @@ def same(exp, got, path, pairs, back):
 
 def optimize(p, keep_classes):
     """pickletools.optimize, which drops every memo entry no GET reads, except
-    that with `keep_classes` the entries of classes (GLOBAL, STACK_GLOBAL) and
-    of the str 'latin1' are kept too."""
+    that with `keep_classes` the entries of classes (GLOBAL, STACK_GLOBAL), of
+    the module str of a STACK_GLOBAL, and of the str 'latin1' are kept too."""
     put, get = "PUT", "GET"
     oldids = set()
     newids = {}
@@ -99,11 +100,20 @@ def optimize(p, keep_classes):
     proto = 0
     protoheader = b""
     previous = None
+    # The memo index of each str pushed (None if not memoized), so that a
+    # STACK_GLOBAL can find its module str: the second-to-last one.
+    strs = []
     for opcode, arg, pos, end_pos in pickletools._genops(p, yield_end_pos=True):
+        if "UNICODE" in opcode.name:
+            strs.append(None)
+        elif opcode.name == "STACK_GLOBAL" and keep_classes and len(strs) >= 2 and strs[-2] is not None:
+            newids[strs[-2]] = None
         if "PUT" in opcode.name or opcode.name == "MEMOIZE":
             idx = arg if "PUT" in opcode.name else len(oldids)
             oldids.add(idx)
             opcodes.append((put, idx))
+            if previous is not None and "UNICODE" in previous[0].name and strs:
+                strs[-1] = idx
             if keep_classes and previous is not None and (
                 previous[0].name in ("GLOBAL", "STACK_GLOBAL") or ("UNICODE" in previous[0].name and previous[1] == "latin1")
             ):

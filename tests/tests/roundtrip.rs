@@ -1,0 +1,57 @@
+//! Python -> Rust `Value` -> Python: CPython pickles the objects of
+//! `tests/python/golden_cases.py` at every protocol P, pickle-rs decodes each
+//! into a `Value` and encodes it again at every protocol Q, and CPython loads
+//! every result and checks it against the original (`tests/python/roundtrip.py
+//! check`): equal, same types, same sharing and cycles, and no larger than
+//! `pickle.dumps(original, Q)`. Two python3 launches in all.
+
+mod common;
+
+use common::{TempDir, file_names, python_script, run_ok};
+use pickle_core::{EncodeOptions, Value};
+
+#[test]
+fn python_objects_survive_a_trip_through_value_at_every_protocol_pair() {
+    let dir = TempDir::new("roundtrip");
+    run_ok(python_script("roundtrip.py").arg("dump").arg(dir.path()));
+
+    let mut written = 0usize;
+    let mut failures = Vec::new();
+    let originals: Vec<String> = file_names(dir.path()).into_iter().filter(|n| n.ends_with(".pickle")).collect();
+    assert!(originals.len() > 300, "roundtrip.py dump wrote only {} pickles", originals.len());
+    for name in &originals {
+        let stem = name.strip_suffix(".pickle").expect("a .pickle file");
+        let bytes = std::fs::read(dir.path().join(name)).expect("read a pickle CPython wrote");
+        let value: Value<'_> = match pickle_core::from_slice(&bytes) {
+            Ok(value) => value,
+            Err(e) => {
+                failures.push(format!("{stem}: decoding failed: {e}"));
+                continue;
+            }
+        };
+        for q in 0..=5u8 {
+            match pickle_core::to_vec_with(&value, EncodeOptions::default().protocol(q)) {
+                Ok(ours) => {
+                    std::fs::write(dir.path().join(format!("{stem}.q{q}.pickle")), ours).expect("write our pickle");
+                    written += 1;
+                }
+                Err(e) => failures.push(format!("{stem} -> q{q}: encoding failed: {e}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "pickle-rs failed on {} round trips:\n{}", failures.len(), failures.join("\n"));
+
+    let out = python_script("roundtrip.py").arg("check").arg(dir.path()).output().expect("run roundtrip.py check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "CPython found round trips that differ:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some(format!("checked {written} combinations, 0 failures").as_str()),
+        "roundtrip.py check must see every pickle we wrote"
+    );
+    println!("checked {written} (object, P, Q) round trips from {} CPython pickles", originals.len());
+}
