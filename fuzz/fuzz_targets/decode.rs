@@ -36,14 +36,39 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(e.kind(), ErrorKind::LimitExceeded, "only one entry point failed: {e}")
         }
     }
-    // Typed targets run the same machine, then convert; they may fail but not panic.
-    let _ = pickle_core::from_slice_with::<Vec<(String, f64)>>(data, opts.clone());
+    // Typed targets may fail but not panic. Collections stream the root's
+    // items into the result as they are read; that must give exactly what
+    // converting the whole graph gives.
+    streams_like_the_graph::<Vec<(String, f64)>>(data, &opts, sliced.as_ref());
+    streams_like_the_graph::<Vec<std::rc::Rc<Vec<i64>>>>(data, &opts, sliced.as_ref());
+    streams_like_the_graph::<std::collections::BTreeMap<String, Vec<i64>>>(data, &opts, sliced.as_ref());
     let _ = pickle_core::from_slice_with::<Option<std::collections::BTreeMap<String, Vec<i64>>>>(data, opts.clone());
     let _ = pickle_core::from_reader_with::<_, (Vec<u8>, Option<bool>, i128)>(data, opts.clone());
     if let Ok(value) = sliced {
         round_trip(&value);
     }
 });
+
+/// The streamed typed decode agrees with converting the whole graph: the
+/// same value, or an error of the same kind at the same offset.
+fn streams_like_the_graph<T>(data: &[u8], opts: &DecodeOptions, whole: Result<&Value<'_>, &pickle_core::Error>)
+where
+    T: for<'a> pickle_core::FromPickle<'a> + PartialEq + std::fmt::Debug,
+{
+    let streamed = pickle_core::from_slice_with::<T>(data, opts.clone()).map_err(|e| (e.kind(), e.offset()));
+    let converted = match whole {
+        Ok(value) => {
+            let mut cx = pickle_core::Context::new(value, &LIMITS);
+            cx.decode::<T>(value.root()).map_err(|e| (e.kind(), e.offset()))
+        }
+        Err(e) => Err((e.kind(), e.offset())),
+    };
+    match (&streamed, &converted) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) if a.0 != ErrorKind::LimitExceeded && b.0 != ErrorKind::LimitExceeded => assert_eq!(a, b),
+        (Err(a), _) | (_, Err(a)) => assert_eq!(a.0, ErrorKind::LimitExceeded, "{streamed:?} / {converted:?}"),
+    }
+}
 
 fn round_trip(value: &Value<'_>) {
     // Python 2 name mapping is lossy by design (`__builtin__` and `builtins`

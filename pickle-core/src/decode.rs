@@ -90,6 +90,9 @@ pub fn from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8]) -> Result<T> {
 /// # Ok::<(), pickle_core::Error>(())
 /// ```
 pub fn from_slice_with<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: DecodeOptions) -> Result<T> {
+    if let Some(result) = T::from_slice_streaming(bytes, &opts) {
+        return result;
+    }
     let (value, _) = decode_slice(bytes, &opts)?;
     T::from_value(value, &opts.limits)
 }

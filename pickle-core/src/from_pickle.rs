@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use num_bigint::BigInt;
 
+use crate::decode::DecodeOptions;
 use crate::encoder::AddrMap;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
@@ -33,6 +34,15 @@ pub trait FromPickle<'a>: Sized {
     fn from_value(value: Value<'a>, limits: &Limits) -> Result<Self> {
         let mut cx = Context::new(&value, limits);
         cx.decode(value.root())
+    }
+
+    /// Decodes a whole slice into `Self` without building the whole graph
+    /// first, where `Self` can (a collection whose items stream in); `None`
+    /// to decode the usual way.
+    #[doc(hidden)]
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        let _ = (bytes, opts);
+        None
     }
 
     /// Builds a `Vec<Self>`: from a list or tuple, except for `u8`, which also
@@ -62,11 +72,31 @@ pub struct Context<'c, 'a> {
     /// The offset of the innermost node being converted, for errors about
     /// scalars (which carry no offset of their own).
     near: Option<u64>,
-    shared: AddrMap<(NodeId, TypeId), Rc<dyn Any>>,
-    /// The last shared value handed out: many references to one node (the
-    /// common case) then cost a comparison instead of a hash lookup.
-    last_shared: Option<((NodeId, TypeId), Rc<dyn Any>)>,
+    shared: SharedCache,
     open: Vec<NodeId>,
+}
+
+/// The `Rc`/`Arc` values built for shared nodes, kept across conversions of
+/// one stream's items.
+#[derive(Default)]
+pub(crate) struct SharedCache {
+    map: AddrMap<(NodeId, TypeId), Rc<dyn Any>>,
+    /// The last value handed out: many references to one node (the common
+    /// case) then cost a comparison instead of a hash lookup.
+    last: Option<((NodeId, TypeId), Rc<dyn Any>)>,
+}
+
+impl SharedCache {
+    /// Forgets the values of nodes at `floor` and above, which the arena
+    /// has freed (their ids will be reused).
+    pub(crate) fn forget_from(&mut self, floor: usize) {
+        if !self.map.is_empty() {
+            self.map.retain(|(id, _), _| id.index() < floor);
+        }
+        if self.last.as_ref().is_some_and(|((id, _), _)| id.index() >= floor) {
+            self.last = None;
+        }
+    }
 }
 
 impl std::fmt::Debug for Context<'_, '_> {
@@ -83,10 +113,25 @@ impl<'c, 'a> Context<'c, 'a> {
             max_recursion: limits.max_recursion,
             depth: 0,
             near: None,
-            shared: AddrMap::default(),
-            last_shared: None,
+            shared: SharedCache::default(),
             open: Vec::new(),
         }
+    }
+
+    /// A context for the items of `container` that reuses the shared values
+    /// of an earlier one: errors about scalar items name the container's
+    /// offset, as they do when the container itself is converted.
+    pub(crate) fn with_cache(value: &'c Value<'a>, container: Item, limits: &Limits, cache: SharedCache) -> Self {
+        let mut cx = Context::new(value, limits);
+        cx.shared = cache;
+        cx.near = value.offset(container);
+        cx.depth = 1;
+        cx
+    }
+
+    /// The shared values built so far, for the next context.
+    pub(crate) fn into_cache(self) -> SharedCache {
+        self.shared
     }
 
     /// The graph being read.
@@ -196,17 +241,17 @@ impl<'c, 'a> Context<'c, 'a> {
     pub fn shared<T: Clone + 'static>(&mut self, item: Item, build: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         let Item::Node(id) = item else { return build(self) };
         let key = (id, TypeId::of::<T>());
-        if let Some((last, done)) = &self.last_shared
+        if let Some((last, done)) = &self.shared.last
             && *last == key
             && let Some(done) = done.downcast_ref::<T>()
         {
             return Ok(done.clone());
         }
-        if let Some(entry) = self.shared.get(&key)
+        if let Some(entry) = self.shared.map.get(&key)
             && let Some(done) = entry.downcast_ref::<T>()
         {
             let done = done.clone();
-            self.last_shared = Some((key, Rc::clone(entry)));
+            self.shared.last = Some((key, Rc::clone(entry)));
             return Ok(done);
         }
         if self.open.contains(&id) {
@@ -217,8 +262,8 @@ impl<'c, 'a> Context<'c, 'a> {
         self.open.pop();
         let built = built?;
         let entry: Rc<dyn Any> = Rc::new(built.clone());
-        self.shared.insert(key, Rc::clone(&entry));
-        self.last_shared = Some((key, entry));
+        self.shared.map.insert(key, Rc::clone(&entry));
+        self.shared.last = Some((key, entry));
         Ok(built)
     }
 }
@@ -424,11 +469,19 @@ impl<'a, T: FromPickle<'a>> FromPickle<'a> for Vec<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         T::vec_from_pickle(cx, item)
     }
+
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        crate::stream::vec_from_slice(bytes, opts)
+    }
 }
 
 impl<'a, T: FromPickle<'a>> FromPickle<'a> for VecDeque<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         T::vec_from_pickle(cx, item).map(VecDeque::from)
+    }
+
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        crate::stream::vec_from_slice::<T>(bytes, opts).map(|r| r.map(VecDeque::from))
     }
 }
 
@@ -501,6 +554,12 @@ where
         }
         Ok(map)
     }
+
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        crate::stream::map_from_slice(bytes, opts, HashMap::with_hasher(S::default()), |m, k, v| {
+            m.insert(k, v);
+        })
+    }
 }
 
 impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap<K, V> {
@@ -511,6 +570,12 @@ impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap
             map.insert(cx.decode(k)?, cx.decode(v)?);
         }
         Ok(map)
+    }
+
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        crate::stream::map_from_slice(bytes, opts, BTreeMap::new(), |m, k, v| {
+            m.insert(k, v);
+        })
     }
 }
 

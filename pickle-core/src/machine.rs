@@ -12,6 +12,7 @@ use crate::decode::{DecodeOptions, StringEncoding};
 use crate::error::{Error, ErrorKind, Result};
 use crate::opcodes::{self as op, name as op_name};
 use crate::read::{Chunk, Input, Short};
+use crate::stream::{Sink, Stream, Streamed};
 use crate::text::{self, IntError, ParsedInt, PyText};
 use crate::value::{Construct, Global, Item, Node, Object, Value};
 
@@ -50,6 +51,12 @@ pub(crate) struct Machine<'a, 'o> {
     used: u64,
     budget: u64,
     buffers: u64,
+    /// Memo writes so far (new keys and overwrites), for streaming.
+    memo_writes: u64,
+    /// Streams the root container's items to a sink; see stream.rs.
+    stream: Option<Stream<'o, 'a>>,
+    /// Reused buffer for items on their way to the sink.
+    scratch: Vec<Item>,
 }
 
 type Res<T> = Result<T>;
@@ -75,6 +82,115 @@ impl<'a, 'o> Machine<'a, 'o> {
             used: 0,
             budget: opts.limits.alloc_budget(input_len.unwrap_or(0)),
             buffers: 0,
+            memo_writes: 0,
+            stream: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Streams the items of the root list (or dict) to `sink` as they come.
+    pub(crate) fn with_sink(mut self, sink: &'o mut dyn Sink<'a>) -> Self {
+        self.stream = Some(Stream::new(sink));
+        self
+    }
+
+    /// Runs until STOP with a sink; see [`Streamed`].
+    pub(crate) fn run_streaming<I: Input<'a>>(mut self, input: &mut I) -> Res<Streamed<'a>> {
+        let result = self.run_loop(input);
+        let (consumed, aborted) = self.stream.as_ref().map_or((false, false), |s| (s.consumed, s.aborted));
+        match result {
+            Err(_) if aborted => Ok(Streamed::Aborted),
+            Err(e) => Err(e),
+            Ok(_) if consumed => Ok(Streamed::Consumed),
+            Ok(root) => {
+                self.value.set_root(root);
+                Ok(Streamed::Whole(self.value))
+            }
+        }
+    }
+
+    /// Something streaming cannot follow happened to the root: stop
+    /// streaming, and when items were already consumed, give up the run.
+    #[cold]
+    fn leave_stream(&mut self) -> Res<()> {
+        match &mut self.stream {
+            Some(s) if s.consumed => {
+                s.aborted = true;
+                Err(Error::new(ErrorKind::Custom, None, "streaming gave up".into()))
+            }
+            _ => {
+                self.stream = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether `item` is the streamed root.
+    #[inline]
+    fn is_stream_root(&self, item: Item) -> bool {
+        matches!((&self.stream, item), (Some(s), Item::Node(id)) if s.root == Some(id))
+    }
+
+    /// A container was just pushed: the first list or dict at depth 0 (of the
+    /// sink's kind) becomes the streamed root.
+    fn note_container(&mut self) -> Res<()> {
+        let Some(s) = &mut self.stream else { return Ok(()) };
+        if s.root.is_some() || self.stack.len() != 1 || !self.marks.is_empty() {
+            return Ok(());
+        }
+        let Some(&Item::Node(id)) = self.stack.last() else { return Ok(()) };
+        let wants_dict = s.sink.wants_dict();
+        match self.value.get_mut(Item::Node(id)) {
+            Some(Node::List(items)) if !wants_dict => self.scratch = std::mem::take(items),
+            Some(Node::Dict(pairs)) if wants_dict => {
+                let pairs = std::mem::take(pairs);
+                s.root = Some(id);
+                s.floor = self.value.node_count();
+                s.memo_writes = self.memo_writes;
+                if !pairs.is_empty() {
+                    s.consumed = true;
+                    s.sink.pairs(&self.value, Item::Node(id), &pairs).map_err(|e| s.give_up(e))?;
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
+        s.root = Some(id);
+        s.floor = self.value.node_count();
+        s.memo_writes = self.memo_writes;
+        if !self.scratch.is_empty() {
+            s.consumed = true;
+            s.sink.items(&self.value, Item::Node(id), &self.scratch).map_err(|e| s.give_up(e))?;
+        }
+        Ok(())
+    }
+
+    /// After items went to the sink: free the window's nodes if nothing can
+    /// reach them any more, and start a new window.
+    fn settle_stream(&mut self) {
+        let Some(s) = &mut self.stream else { return };
+        if !s.pending {
+            return;
+        }
+        s.pending = false;
+        let unreachable =
+            s.memo_writes == self.memo_writes && !s.dirty && self.stack.len() == 1 && self.marks.is_empty();
+        if unreachable && self.value.node_count() > s.floor {
+            self.value.truncate(s.floor);
+            s.sink.forget_from(s.floor);
+        }
+        s.floor = self.value.node_count();
+        s.memo_writes = self.memo_writes;
+        s.dirty = false;
+    }
+
+    /// A node is about to change: note it if it predates the window.
+    #[inline]
+    fn touch(&mut self, target: Item) {
+        if let (Some(s), Item::Node(id)) = (&mut self.stream, target)
+            && id.index() < s.floor
+        {
+            s.dirty = true;
         }
     }
 
@@ -207,6 +323,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn memo_put(&mut self, key: u64, item: Item, at: u64) -> Res<()> {
+        self.memo_writes += 1;
         let memo = &mut self.memo;
         let exists = memo.get(key).is_some();
         if !exists && memo.count >= self.opts.limits.max_memo {
@@ -241,7 +358,12 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn memo_get(&mut self, key: u64, code: u8, at: u64) -> Res<()> {
         match self.memo.get(key) {
-            Some(item) => self.push(item, at),
+            Some(item) => {
+                if self.is_stream_root(item) {
+                    self.leave_stream()?;
+                }
+                self.push(item, at)
+            }
             None => Err(err(
                 ErrorKind::MissingMemo,
                 at,
@@ -324,7 +446,11 @@ impl<'a, 'o> Machine<'a, 'o> {
             };
             match code {
                 op::STOP => {
-                    return self.pop(code, at);
+                    let root = self.pop(code, at)?;
+                    if self.stream.as_ref().is_some_and(|s| s.consumed) && !self.is_stream_root(root) {
+                        self.leave_stream()?;
+                    }
+                    return Ok(root);
                 }
                 op::BININT1 => {
                     let [b] = Self::arg::<1, _>(input, code, at)?;
@@ -416,8 +542,14 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let node = py2_string(chunk, self.opts.encoding, code, at)?;
                     self.push_node(node, at)?;
                 }
-                op::EMPTY_LIST => self.push_node(Node::List(Vec::new()), at)?,
-                op::EMPTY_DICT => self.push_node(Node::Dict(Vec::new()), at)?,
+                op::EMPTY_LIST => {
+                    self.push_node(Node::List(Vec::new()), at)?;
+                    self.note_container()?;
+                }
+                op::EMPTY_DICT => {
+                    self.push_node(Node::Dict(Vec::new()), at)?;
+                    self.note_container()?;
+                }
                 op::EMPTY_SET => self.push_node(Node::Set(Vec::new()), at)?,
                 op::EMPTY_TUPLE => self.push_node(Node::Tuple(Vec::new()), at)?,
                 op::TUPLE1 | op::TUPLE2 | op::TUPLE3 => {
@@ -442,6 +574,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::LIST => {
                     let items = self.mark_items(code, at)?;
                     self.push_node(Node::List(items), at)?;
+                    self.note_container()?;
                 }
                 op::FROZENSET => {
                     let items = self.mark_items(code, at)?;
@@ -451,12 +584,14 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let items = self.mark_items(code, at)?;
                     let pairs = pairs_of(items, code, at)?;
                     self.push_node(Node::Dict(pairs), at)?;
+                    self.note_container()?;
                 }
                 op::APPEND => {
                     let item = self.pop(code, at)?;
                     let target = self.top(code, at)?;
                     self.charge(ITEM_COST, at)?;
                     self.extend_list(target, std::iter::once(item), code, at)?;
+                    self.settle_stream();
                 }
                 op::APPENDS => {
                     let (target, k) = self.mark_target(code, at)?;
@@ -466,6 +601,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     self.stack = items;
                     self.stack.truncate(k);
                     result?;
+                    self.settle_stream();
                 }
                 op::SETITEM => {
                     let v = self.pop(code, at)?;
@@ -473,6 +609,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let target = self.top(code, at)?;
                     self.charge(2 * ITEM_COST, at)?;
                     self.extend_dict(target, std::iter::once((k, v)), code, at)?;
+                    self.settle_stream();
                 }
                 op::SETITEMS => {
                     let (target, k) = self.mark_target(code, at)?;
@@ -491,6 +628,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     self.stack = items;
                     self.stack.truncate(k);
                     result?;
+                    self.settle_stream();
                 }
                 op::ADDITEMS => {
                     let (target, k) = self.mark_target(code, at)?;
@@ -515,6 +653,9 @@ impl<'a, 'o> Machine<'a, 'o> {
                 }
                 op::DUP => {
                     let item = self.top(code, at)?;
+                    if self.is_stream_root(item) {
+                        self.leave_stream()?;
+                    }
                     self.push(item, at)?;
                 }
                 op::PROTO => {
@@ -715,6 +856,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::BUILD => {
                     let state = self.pop(code, at)?;
                     let target = self.top(code, at)?;
+                    self.touch(target);
                     match self.value.get_mut(target) {
                         Some(Node::Object(obj)) if obj.state.is_none() => obj.state = Some(state),
                         Some(Node::Object(_)) => {
@@ -928,6 +1070,17 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn extend_list(&mut self, target: Item, items: impl Iterator<Item = Item>, code: u8, at: u64) -> Res<()> {
+        if self.is_stream_root(target) && self.stream.as_ref().is_some_and(|s| !s.sink.wants_dict()) {
+            self.scratch.clear();
+            self.scratch.extend(items);
+            if let Some(s) = &mut self.stream {
+                s.consumed = true;
+                s.pending = true;
+                s.sink.items(&self.value, target, &self.scratch).map_err(|e| s.give_up(e))?;
+            }
+            return Ok(());
+        }
+        self.touch(target);
         let max = self.opts.limits.max_container_len;
         let kind = self.value.type_name(target);
         let list = match self.value.get_mut(target) {
@@ -943,6 +1096,16 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn extend_dict(&mut self, target: Item, pairs: impl Iterator<Item = (Item, Item)>, code: u8, at: u64) -> Res<()> {
+        if self.is_stream_root(target) && self.stream.as_ref().is_some_and(|s| s.sink.wants_dict()) {
+            let pairs: Vec<(Item, Item)> = pairs.collect();
+            if let Some(s) = &mut self.stream {
+                s.consumed = true;
+                s.pending = true;
+                s.sink.pairs(&self.value, target, &pairs).map_err(|e| s.give_up(e))?;
+            }
+            return Ok(());
+        }
+        self.touch(target);
         let max = self.opts.limits.max_container_len;
         let kind = self.value.type_name(target);
         let dict = match self.value.get_mut(target) {
@@ -958,6 +1121,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn extend_set(&mut self, target: Item, items: impl Iterator<Item = Item>, code: u8, at: u64) -> Res<()> {
+        self.touch(target);
         let max = self.opts.limits.max_container_len;
         let kind = self.value.type_name(target);
         let set = match self.value.get_mut(target) {

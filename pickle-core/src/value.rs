@@ -293,6 +293,13 @@ impl<'a> Value<'a> {
         &self.nodes
     }
 
+    /// Frees the nodes from `len` on; the caller guarantees nothing refers
+    /// to them.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.nodes.truncate(len);
+        self.offsets.truncate(len);
+    }
+
     /// How many nodes the arena holds, reachable from the root or not.
     pub fn node_count(&self) -> usize {
         self.nodes.len()

@@ -34,7 +34,7 @@ fn child_process() {
     let mut rng = Rng(start.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     for step in start.. {
         // Mostly small states, sometimes large ones, so kills land inside writes.
-        let n = if rng.next() % 8 == 0 { 200_000 } else { (rng.next() % 2_000) as usize };
+        let n = if rng.next().is_multiple_of(8) { 200_000 } else { (rng.next() % 2_000) as usize };
         ckpt.save(step, &JobState::at(step, n)).expect("child: save");
         println!("committed {step} {n}");
     }
@@ -87,7 +87,7 @@ fn sigkill_at_random_moments_never_loses_a_committed_checkpoint() {
                 sizes.insert(step, n);
             }
         };
-        if kill % 2 == 1 {
+        if !kill.is_multiple_of(2) {
             for line in lines.by_ref().map_while(Result::ok) {
                 let first = line.starts_with("committed ");
                 record(&line);
@@ -123,7 +123,7 @@ fn sigkill_at_random_moments_never_loses_a_committed_checkpoint() {
                 let state: JobState = ckpt.load(step).unwrap_or_else(|e| panic!("kill {kill}: lost step {step}: {e}"));
                 assert_eq!(state, JobState::at(step, sizes[&step]), "kill {kill}: step {step} changed");
             }
-            if kill % 20 == 19 {
+            if (kill + 1).is_multiple_of(20) {
                 let copy = python_copies.path().join(format!("kill{kill}.pickle"));
                 std::fs::copy(ckpt.path_for(*latest_step), &copy).expect("copy for python");
                 // The newest checkpoint may be one the child committed but was

@@ -1,0 +1,189 @@
+//! Streaming decode of a root list or dict into a Rust collection.
+//!
+//! Decoding `[item, item, ...]` into a `Vec<T>` by first building the whole
+//! graph holds every item's nodes and every converted item at once. Here the
+//! machine hands each item of the root container to a sink as soon as the
+//! pickle appends it; the sink converts it, and the machine frees the nodes
+//! the item needed once nothing else can reach them (the memo unchanged, no
+//! older node changed, only the root on the stack). Peak memory is then the
+//! result plus one batch of graph, not the result plus the whole graph.
+//!
+//! When the stream does something streaming cannot follow (it fetches the
+//! root again from the memo, duplicates it, or returns something else at
+//! STOP), the machine gives up: if nothing was consumed yet it simply goes on
+//! building the whole graph, otherwise the caller decodes again without a sink.
+
+use crate::decode::DecodeOptions;
+use crate::error::Result;
+use crate::from_pickle::{Context, FromPickle, SharedCache};
+use crate::limits::Limits;
+use crate::machine::Machine;
+use crate::read::SliceInput;
+use crate::value::{Item, NodeId, Value};
+
+/// What receives the root container's items.
+pub(crate) trait Sink<'a> {
+    /// Whether the sink takes a dict's pairs (else a list's items).
+    fn wants_dict(&self) -> bool;
+    /// Items appended to the root list `root`, in order.
+    fn items(&mut self, value: &Value<'a>, root: Item, items: &[Item]) -> Result<()>;
+    /// Pairs set on the root dict `root`, in order.
+    fn pairs(&mut self, value: &Value<'a>, root: Item, pairs: &[(Item, Item)]) -> Result<()>;
+    /// The arena freed the nodes at `floor` and above: forget anything built
+    /// for them, since their ids will be reused.
+    fn forget_from(&mut self, floor: usize);
+}
+
+/// The machine's bookkeeping for a sink.
+pub(crate) struct Stream<'o, 'a> {
+    pub(crate) sink: &'o mut dyn Sink<'a>,
+    /// The root container, once the stream has created it.
+    pub(crate) root: Option<NodeId>,
+    /// Nodes below this existed when the current window of items began.
+    pub(crate) floor: usize,
+    /// The machine's count of memo writes when the window began.
+    pub(crate) memo_writes: u64,
+    /// Whether a node below `floor` changed during the window.
+    pub(crate) dirty: bool,
+    /// Whether items went to the sink since the window began.
+    pub(crate) pending: bool,
+    /// Whether any item went to the sink at all.
+    pub(crate) consumed: bool,
+    /// Whether streaming gave up after consuming items.
+    pub(crate) aborted: bool,
+}
+
+impl<'o, 'a> Stream<'o, 'a> {
+    pub(crate) fn new(sink: &'o mut dyn Sink<'a>) -> Self {
+        Stream {
+            sink,
+            root: None,
+            floor: 0,
+            memo_writes: 0,
+            dirty: false,
+            pending: false,
+            consumed: false,
+            aborted: false,
+        }
+    }
+
+    /// The sink failed to convert an item. Until STOP confirms that the
+    /// streamed list is the pickle's root, that failure is not the answer
+    /// (the list may sit inside a tuple whose conversion succeeds), so
+    /// streaming gives up and the whole graph decides.
+    pub(crate) fn give_up(&mut self, e: crate::error::Error) -> crate::error::Error {
+        self.consumed = true;
+        self.aborted = true;
+        e
+    }
+}
+
+/// How a streaming run ended.
+pub(crate) enum Streamed<'a> {
+    /// The sink holds the result.
+    Consumed,
+    /// Nothing went to the sink: the whole graph, to convert as usual.
+    Whole(Value<'a>),
+    /// Streaming gave up after consuming items: decode again without it.
+    Aborted,
+}
+
+struct VecSink<'l, T> {
+    out: Vec<T>,
+    cache: SharedCache,
+    limits: &'l Limits,
+}
+
+impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
+    fn wants_dict(&self) -> bool {
+        false
+    }
+
+    fn items(&mut self, value: &Value<'a>, root: Item, items: &[Item]) -> Result<()> {
+        let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
+        self.out.reserve(items.len());
+        let result = items.iter().try_for_each(|&item| cx.decode(item).map(|t| self.out.push(t)));
+        self.cache = cx.into_cache();
+        result
+    }
+
+    fn pairs(&mut self, _value: &Value<'a>, _root: Item, _pairs: &[(Item, Item)]) -> Result<()> {
+        Ok(())
+    }
+
+    fn forget_from(&mut self, floor: usize) {
+        self.cache.forget_from(floor);
+    }
+}
+
+struct MapSink<'l, M, K, V> {
+    out: M,
+    insert: fn(&mut M, K, V),
+    cache: SharedCache,
+    limits: &'l Limits,
+}
+
+impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K, V> {
+    fn wants_dict(&self) -> bool {
+        true
+    }
+
+    fn items(&mut self, _value: &Value<'a>, _root: Item, _items: &[Item]) -> Result<()> {
+        Ok(())
+    }
+
+    fn pairs(&mut self, value: &Value<'a>, root: Item, pairs: &[(Item, Item)]) -> Result<()> {
+        let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
+        let result = pairs.iter().try_for_each(|&(k, v)| {
+            let key = cx.decode(k)?;
+            let value = cx.decode(v)?;
+            (self.insert)(&mut self.out, key, value);
+            Ok(())
+        });
+        self.cache = cx.into_cache();
+        result
+    }
+
+    fn forget_from(&mut self, floor: usize) {
+        self.cache.forget_from(floor);
+    }
+}
+
+/// Runs the machine over `bytes` with `sink`.
+fn run<'a>(bytes: &'a [u8], opts: &DecodeOptions, sink: &mut dyn Sink<'a>) -> Result<Streamed<'a>> {
+    Machine::new(opts, Some(bytes.len() as u64)).with_sink(sink).run_streaming(&mut SliceInput::new(bytes))
+}
+
+/// Decodes a pickle whose root is a list into a `Vec<T>`, streaming its
+/// items. `None` when streaming gave up: the caller decodes the whole graph.
+pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Vec<T>>> {
+    let mut sink = VecSink { out: Vec::new(), cache: SharedCache::default(), limits: &opts.limits };
+    match run(bytes, opts, &mut sink) {
+        Ok(Streamed::Consumed) => Some(Ok(sink.out)),
+        Ok(Streamed::Whole(value)) => Some(Vec::<T>::from_value(value, &opts.limits)),
+        Ok(Streamed::Aborted) => None,
+        Err(e) => Some(Err(e)),
+    }
+}
+
+/// Decodes a pickle whose root is a dict into the map `empty`, streaming its
+/// pairs; `insert` adds one. `None` when streaming gave up.
+pub(crate) fn map_from_slice<'a, M, K, V>(
+    bytes: &'a [u8],
+    opts: &DecodeOptions,
+    empty: M,
+    insert: fn(&mut M, K, V),
+) -> Option<Result<M>>
+where
+    M: FromPickle<'a>,
+    K: FromPickle<'a>,
+    V: FromPickle<'a>,
+{
+    let mut sink = MapSink { out: empty, insert, cache: SharedCache::default(), limits: &opts.limits };
+    match run(bytes, opts, &mut sink) {
+        Ok(Streamed::Consumed) => Some(Ok(sink.out)),
+        Ok(Streamed::Whole(value)) => Some(M::from_value(value, &opts.limits)),
+        Ok(Streamed::Aborted) => None,
+        Err(e) => Some(Err(e)),
+    }
+}

@@ -1,0 +1,95 @@
+//! Decoding a root list or dict into a Rust collection streams its items
+//! (pickle-core's stream.rs): the result must be exactly what decoding the
+//! whole graph first gives, for pickles python3 writes and for the cases
+//! where streaming has to give up.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::process::Command;
+use std::rc::Rc;
+
+use pickle_core::{Context, FromPickle, Limits, Value};
+
+/// `pickle.dumps(eval(expr), protocol)` from python3.
+fn python_pickle(expr: &str, protocol: u8) -> Vec<u8> {
+    let script = format!("import pickle,sys; sys.stdout.buffer.write(pickle.dumps({expr}, {protocol}))");
+    let out = Command::new("python3").args(["-c", &script]).output().expect("python3");
+    assert!(out.status.success(), "python3 failed on {expr}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// Decoding through the whole graph, bypassing streaming.
+fn whole<'a, T: FromPickle<'a>>(bytes: &'a [u8]) -> pickle_core::Result<T> {
+    let value: Value<'a> = pickle_core::from_slice(bytes)?;
+    let mut cx = Context::new(&value, &Limits::default());
+    cx.decode(value.root())
+}
+
+/// Streamed and whole-graph decoding agree, in value or in error kind and
+/// offset.
+fn agree<T>(bytes: &[u8], what: &str) -> Option<T>
+where
+    T: for<'a> FromPickle<'a> + PartialEq + std::fmt::Debug,
+{
+    let streamed = pickle_core::from_slice::<T>(bytes);
+    let graph = whole::<T>(bytes);
+    match (&streamed, &graph) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}"),
+        (Err(a), Err(b)) => assert_eq!((a.kind(), a.offset()), (b.kind(), b.offset()), "{what}: {a} / {b}"),
+        _ => panic!("{what}: streamed {streamed:?}, whole graph {graph:?}"),
+    }
+    streamed.ok()
+}
+
+#[test]
+fn streamed_collections_equal_whole_graph_decoding_at_every_protocol() {
+    for p in 0..=5 {
+        let list = python_pickle("[(i, str(i), [i] * (i % 4)) for i in range(2500)]", p);
+        let got = agree::<Vec<(i64, String, Vec<i64>)>>(&list, &format!("list p{p}")).expect("decodes");
+        assert_eq!(got.len(), 2500);
+        assert_eq!(got[1234], (1234, "1234".to_string(), vec![1234, 1234]));
+        agree::<VecDeque<(i64, String, Vec<i64>)>>(&list, &format!("deque p{p}"));
+
+        let dict = python_pickle("{('k%d' % i): [i, -i] for i in range(2500)}", p);
+        let map = agree::<HashMap<String, Vec<i64>>>(&dict, &format!("dict p{p}")).expect("decodes");
+        assert_eq!(map["k77"], vec![77, -77]);
+        agree::<BTreeMap<String, Vec<i64>>>(&dict, &format!("btree p{p}"));
+
+        // Wrong item types fail the same way, at the same offset.
+        agree::<Vec<(i64, i64, Vec<i64>)>>(&list, &format!("mismatch p{p}"));
+    }
+}
+
+#[test]
+fn shared_items_stay_shared_when_streamed() {
+    for p in 0..=5 {
+        let bytes = python_pickle("(lambda x: [x, [9], x, x])([1, 2])", p);
+        let got: Vec<Rc<Vec<i64>>> = pickle_core::from_slice(&bytes).expect("decodes");
+        assert!(Rc::ptr_eq(&got[0], &got[2]) && Rc::ptr_eq(&got[0], &got[3]), "protocol {p}");
+        assert!(!Rc::ptr_eq(&got[0], &got[1]));
+    }
+    // Our own pickles do not memoize unshared items, so streaming frees
+    // each batch's nodes; sharing across batches must survive that.
+    let one = Rc::new(vec![1i64, 2, 3]);
+    let data: Vec<Rc<Vec<i64>>> =
+        (0..5000).map(|i| if i % 3 == 0 { Rc::clone(&one) } else { Rc::new(vec![i]) }).collect();
+    let bytes = pickle_core::to_vec(&data).expect("encode");
+    let back: Vec<Rc<Vec<i64>>> = pickle_core::from_slice(&bytes).expect("decode");
+    assert_eq!(back, data);
+    assert!(back.iter().step_by(3).all(|x| Rc::ptr_eq(x, &back[0])), "items shared across freed batches");
+}
+
+#[test]
+fn streaming_gives_up_where_it_cannot_follow_the_stream() {
+    for p in 0..=5 {
+        // The root list contains itself: the root is fetched from the memo.
+        let bytes = python_pickle("(lambda l: (l.append(l), l)[1])([1])", p);
+        agree::<Vec<Vec<i64>>>(&bytes, &format!("self-containing p{p}"));
+        // ... after a first batch of items already went to the sink.
+        let bytes = python_pickle("(lambda l: (l.append(l), l)[1])(list(range(1500)))", p);
+        agree::<Vec<i64>>(&bytes, &format!("self-containing after a batch p{p}"));
+        // The first list at depth 0 is not the root: STOP returns a tuple.
+        let bytes = python_pickle("(list(range(1500)),)", p);
+        let got = agree::<Vec<Vec<i64>>>(&bytes, &format!("wrapped p{p}")).expect("decodes");
+        assert_eq!(got, vec![(0..1500).collect::<Vec<i64>>()]);
+    }
+}
