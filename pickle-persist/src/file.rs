@@ -39,8 +39,8 @@ pub fn save<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T) -> Result<(
 pub fn save_with<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T, opts: EncodeOptions) -> Result<()> {
     let path = path.as_ref();
     let len = encoded_len(value, opts).map_err(|e| Error::codec(ErrorKind::Encode, path, e))?;
-    write_atomic(path, len, |dst| {
-        let mut out = SliceWriter { buf: dst, pos: 0, crc: 0 };
+    write_atomic(path, len, |dst, file| {
+        let mut out = SliceWriter { buf: dst, pos: 0, crc: 0, file, written_back: 0 };
         pickle_core::to_writer_with(&mut out, value, opts).map_err(|e| Error::codec(ErrorKind::Encode, path, e))?;
         if out.pos != out.buf.len() {
             return Err(Error::new(
@@ -55,9 +55,11 @@ pub fn save_with<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T, opts: 
 
 /// Saves bytes that are already a pickle, with the trailer, atomically.
 pub(crate) fn save_encoded(path: &Path, pickle: &[u8]) -> Result<()> {
-    write_atomic(path, pickle.len() as u64, |dst| {
-        dst.copy_from_slice(pickle);
-        Ok(crc32c::crc32c(pickle))
+    write_atomic(path, pickle.len() as u64, |dst, file| {
+        let mut out = SliceWriter { buf: dst, pos: 0, crc: 0, file, written_back: 0 };
+        std::io::Write::write_all(&mut out, pickle)
+            .map_err(|e| Error::io(path, "cannot copy into the mapped file", e))?;
+        Ok(out.crc)
     })
 }
 
@@ -80,11 +82,41 @@ impl io::Write for Counter {
     }
 }
 
-/// Writes into a fixed slice (the map), checksumming as the bytes pass.
+/// Writes into a fixed slice (the map), checksumming as the bytes pass, and
+/// starting the disk writes of each filled stretch right away.
 struct SliceWriter<'b> {
     buf: &'b mut [u8],
     pos: usize,
     crc: u32,
+    /// The mapped file.
+    file: &'b File,
+    /// Bytes whose writeback has been started.
+    written_back: usize,
+}
+
+/// Writeback is started every this many bytes of filled map.
+const WRITEBACK_STEP: usize = 32 << 20;
+
+impl SliceWriter<'_> {
+    /// Starts (without waiting for) the disk writes of what was filled since
+    /// the last call, so that the final sync overlaps with filling instead of
+    /// following it, as a write(2) loop's background writeback would.
+    fn start_writeback(&mut self) {
+        use std::os::fd::AsRawFd;
+        if self.pos - self.written_back < WRITEBACK_STEP {
+            return;
+        }
+        let (Ok(offset), Ok(len)) =
+            (libc::off64_t::try_from(self.written_back), libc::off64_t::try_from(self.pos - self.written_back))
+        else {
+            return;
+        };
+        // SAFETY: the descriptor is open for the borrow of `file`, and
+        // sync_file_range only reads its integer arguments. It is a hint:
+        // a failure is caught by the msync and fsync that follow.
+        let _ = unsafe { libc::sync_file_range(self.file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE) };
+        self.written_back = self.pos;
+    }
 }
 
 impl io::Write for SliceWriter<'_> {
@@ -95,6 +127,7 @@ impl io::Write for SliceWriter<'_> {
         self.buf[self.pos..end].copy_from_slice(data);
         self.crc = crc32c::crc32c_append(self.crc, data);
         self.pos = end;
+        self.start_writeback();
         Ok(data.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -123,7 +156,7 @@ impl Drop for TempFile {
 
 /// Writes `pickle_len` bytes produced by `fill` plus the trailer to a temp
 /// file through a map, syncs it, renames it over `path`, syncs the directory.
-fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8]) -> Result<u32>) -> Result<()> {
+fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8], &File) -> Result<u32>) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -155,7 +188,7 @@ fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8]) -> Re
     let mut map = unsafe { MmapOptions::new().len(total_usize).map_mut(&file) }
         .map_err(|e| Error::io(&temp.path, "cannot map the temporary file", e))?;
     let pickle_end = total_usize - TRAILER_LEN;
-    let crc = fill(&mut map[..pickle_end])?;
+    let crc = fill(&mut map[..pickle_end], &file)?;
     let trailer = Trailer { version: VERSION, crc, len: pickle_len };
     map[pickle_end..].copy_from_slice(&trailer.to_bytes());
     map.flush().map_err(|e| Error::io(&temp.path, "cannot flush the mapped file", e))?;
