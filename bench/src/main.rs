@@ -69,7 +69,9 @@ struct Row {
     sizes: Vec<(u8, usize, usize)>,
     py_loads_ours: Option<Duration>,
     py_loads_own: Option<Duration>,
-    rss: Option<(u64, usize)>,
+    /// Peak RSS growth while decoding, the data's size by its capacities,
+    /// and the RSS the result retains.
+    rss: Option<(u64, usize, u64)>,
     notes: Vec<String>,
 }
 
@@ -228,34 +230,53 @@ fn python(name: &str, args: &Args, files: &HashMap<u8, PathBuf>, row: &mut Row) 
 }
 
 /// Runs `pickle-bench rss NAME FILE` and returns (peak RSS growth while
-/// decoding, size of the decoded data).
-fn measure_rss(name: &str, file: &Path) -> Result<(u64, usize), Error> {
+/// decoding, size of the decoded data by its capacities, RSS growth the
+/// decoded data retains once everything else is freed).
+fn measure_rss(name: &str, file: &Path) -> Result<(u64, usize, u64), Error> {
     let out = Command::new(std::env::current_exe()?).args(["rss", name]).arg(file).output()?;
     let text = String::from_utf8(out.stdout)?;
     let mut parts = text.split_whitespace();
     let peak = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no peak")?;
     let data = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no size")?;
-    Ok((peak, data))
+    let retained = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no retained size")?;
+    Ok((peak, data, retained))
 }
 
 /// The child side of [`measure_rss`]: reads the file, notes RSS, decodes,
-/// and prints the growth of the high-water mark and the data's size.
+/// and prints the growth of the high-water mark, the data's size by its
+/// capacities, and the growth of RSS once the decoder's temporaries are
+/// returned to the system (the memory the result really occupies, malloc's
+/// overhead included).
 fn rss_child() -> Result<(), Error> {
     let mut args = std::env::args().skip(2);
     let name = args.next().ok_or("rss needs a workload")?;
     let bytes = std::fs::read(args.next().ok_or("rss needs a file")?)?;
     let before = proc_status_bytes("VmRSS:").ok_or("no /proc/self/status")?;
-    let size = match name.as_str() {
-        "a" => pickle_core::from_slice::<Vec<Item>>(&bytes)?.data_size(),
-        "b" => pickle_core::from_slice::<HashMap<String, i64>>(&bytes)?.data_size(),
-        "c" => pickle_core::from_slice::<Vec<f64>>(&bytes)?.data_size(),
-        "d" => pickle_core::from_slice::<Vec<String>>(&bytes)?.data_size(),
-        "e" => pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&bytes)?.data_size(),
-        other => return Err(format!("no rss workload {other}").into()),
+    let decode = |name: &str| -> Result<(Box<dyn std::any::Any>, usize), Error> {
+        Ok(match name {
+            "a" => keep(pickle_core::from_slice::<Vec<Item>>(&bytes)?),
+            "b" => keep(pickle_core::from_slice::<HashMap<String, i64>>(&bytes)?),
+            "c" => keep(pickle_core::from_slice::<Vec<f64>>(&bytes)?),
+            "d" => keep(pickle_core::from_slice::<Vec<String>>(&bytes)?),
+            "e" => keep(pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&bytes)?),
+            other => return Err(format!("no rss workload {other}").into()),
+        })
     };
+    let (result, size) = decode(&name)?;
     let peak = proc_status_bytes("VmHWM:").ok_or("no /proc/self/status")?;
-    println!("{} {size}", peak.saturating_sub(before));
+    // SAFETY: malloc_trim only returns free heap memory to the system; it
+    // touches no live allocation.
+    unsafe { libc::malloc_trim(0) };
+    let after = proc_status_bytes("VmRSS:").ok_or("no /proc/self/status")?;
+    println!("{} {size} {}", peak.saturating_sub(before), after.saturating_sub(before));
+    drop(result);
     Ok(())
+}
+
+/// Keeps a decoded result alive (type-erased) with its data size.
+fn keep<T: DataSize + 'static>(data: T) -> (Box<dyn std::any::Any>, usize) {
+    let size = data.data_size();
+    (Box::new(data), size)
 }
 
 fn opt(d: Option<Duration>) -> String {
@@ -292,7 +313,7 @@ fn print_report(rows: &[Row], checkpoint: Option<&checkpoint::Figures>, args: &A
     }
     println!("\n## Ratios (speedups are other / pickle-rs: higher is better)\n");
     println!(
-        "| workload | decode typed vs CPython | decode best vs serde-pickle | encode typed vs CPython | encode best vs serde-pickle | size vs CPython p2 / p4 / p5 | python3 loads ours / own | peak RSS of typed decode / data |"
+        "| workload | decode typed vs CPython | decode best vs serde-pickle | encode typed vs CPython | encode best vs serde-pickle | size vs CPython p2 / p4 / p5 | python3 loads ours / own | peak RSS of typed decode / data (by capacities; by retained RSS) |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
@@ -309,7 +330,11 @@ fn print_report(rows: &[Row], checkpoint: Option<&checkpoint::Figures>, args: &A
             opt_ratio(r.serde_enc, best_enc),
             if sizes.is_empty() { "-".into() } else { sizes.join(" / ") },
             opt_ratio(r.py_loads_ours, r.py_loads_own),
-            r.rss.map_or("-".into(), |(peak, data)| format!("{:.2}x", peak as f64 / data.max(1) as f64)),
+            r.rss.map_or("-".into(), |(peak, data, retained)| format!(
+                "{:.2}x; {:.2}x",
+                peak as f64 / data.max(1) as f64,
+                peak as f64 / retained.max(1) as f64
+            )),
         );
     }
     for r in rows.iter().filter(|r| !r.notes.is_empty()) {

