@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{DUMPS_PER_VALUE, all_protocols, dumps, python};
+use common::{DUMPS_PER_VALUE, all_protocols, python};
 use pickle_core::{ErrorKind, Pickle, PyClass};
 
 #[derive(Pickle, Debug, PartialEq, Clone, Copy)]
@@ -47,16 +47,9 @@ const SPEC: &str = r#"{
     "app.shapes:Tri": ["sides"]
 }"#;
 
+/// The shared round trip with this file's classes.
 fn round_trip(pickles: &str, modify: &str) -> (Vec<String>, common::Dumps) {
-    let script = format!(
-        "from derive_helper import *\nimport json\nspec = json.loads('''{SPEC}''')\nclasses(spec)\n\
-         raws = read_pickles()\nfor b in raws:\n    emit(describe(pickle.loads(b)))\n\
-         def make():\n    obj = pickle.loads(raws[0])\n    {modify}\n    return obj\n\
-         dump_all(make, spec)\n"
-    );
-    let lines = python(&script, pickles);
-    let (described, rest) = lines.split_at(6);
-    (described.to_vec(), dumps(rest))
+    common::round_trip(SPEC, pickles, modify)
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod common;
 
 use std::rc::Rc;
 
-use common::{DUMPS_PER_VALUE, all_protocols, dumps, python};
+use common::{DUMPS_PER_VALUE, all_protocols, python};
 use pickle_core::{ErrorKind, Pickle, PyClass};
 
 #[derive(Pickle, Debug, PartialEq, Clone)]
@@ -73,18 +73,9 @@ fn point() -> Point {
     Point { x: 1, y: -2, label: "début".into(), tags: vec!["a".into(), "b".into()], weight: None }
 }
 
-/// Python loads the six pickles with plain classes, prints each description,
-/// runs `modify` on the object and writes it back with every class style.
+/// The shared round trip with this file's classes.
 fn round_trip(pickles: &str, modify: &str) -> (Vec<String>, common::Dumps) {
-    let script = format!(
-        "from derive_helper import *\nimport json\nspec = json.loads('''{SPEC}''')\nclasses(spec)\n\
-         raws = read_pickles()\nfor b in raws:\n    emit(describe(pickle.loads(b)))\n\
-         def make():\n    obj = pickle.loads(raws[0])\n    {modify}\n    return obj\n\
-         dump_all(make, spec)\n"
-    );
-    let lines = python(&script, pickles);
-    let (described, rest) = lines.split_at(6);
-    (described.to_vec(), dumps(rest))
+    common::round_trip(SPEC, pickles, modify)
 }
 
 #[test]

@@ -76,3 +76,18 @@ pub fn dumps(lines: &[String]) -> Dumps {
 
 /// The (kind, protocol) pairs dump_all writes for the five class styles.
 pub const DUMPS_PER_VALUE: usize = 6 + 6 + 4 + 6 + 4;
+
+/// Python builds the classes of `spec`, loads the six pickles (one per
+/// protocol) with them, prints each one's description, runs `modify` on the
+/// first object and writes it back with every class style.
+pub fn round_trip(spec: &str, pickles: &str, modify: &str) -> (Vec<String>, Dumps) {
+    let script = format!(
+        "from derive_helper import *\nimport json\nspec = json.loads('''{spec}''')\nclasses(spec)\n\
+         raws = read_pickles()\nfor b in raws:\n    emit(describe(pickle.loads(b)))\n\
+         def make():\n    obj = pickle.loads(raws[0])\n    {modify}\n    return obj\n\
+         dump_all(make, spec)\n"
+    );
+    let lines = python(&script, pickles);
+    let (described, rest) = lines.split_at(6);
+    (described.to_vec(), dumps(rest))
+}
