@@ -45,6 +45,15 @@ pub trait FromPickle<'a>: Sized {
         None
     }
 
+    /// The value for another reference to the node `previous` was built
+    /// from, when `Self` shares rather than copies (`Rc`, `Arc`): streamed
+    /// collections then skip converting repeated references.
+    #[doc(hidden)]
+    fn repeat(previous: &Self) -> Option<Self> {
+        let _ = previous;
+        None
+    }
+
     /// Builds a `Vec<Self>`: from a list or tuple, except for `u8`, which also
     /// reads bytes and bytearray.
     #[doc(hidden)]
@@ -503,11 +512,19 @@ impl<'a, T: FromPickle<'a> + 'static> FromPickle<'a> for Rc<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         cx.shared(item, |cx| T::from_pickle(cx, item).map(Rc::new))
     }
+
+    fn repeat(previous: &Self) -> Option<Self> {
+        Some(Rc::clone(previous))
+    }
 }
 
 impl<'a, T: FromPickle<'a> + Send + Sync + 'static> FromPickle<'a> for Arc<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         cx.shared(item, |cx| T::from_pickle(cx, item).map(Arc::new))
+    }
+
+    fn repeat(previous: &Self) -> Option<Self> {
+        Some(Arc::clone(previous))
     }
 }
 

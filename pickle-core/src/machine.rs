@@ -356,6 +356,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         Ok(())
     }
 
+    #[inline]
     fn memo_get(&mut self, key: u64, code: u8, at: u64) -> Res<()> {
         match self.memo.get(key) {
             Some(item) => {
@@ -364,12 +365,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 }
                 self.push(item, at)
             }
-            None => Err(err(
-                ErrorKind::MissingMemo,
-                at,
-                &format!("{} of a missing memo key", op_name(code).unwrap_or("GET")),
-                format_args!("memo key {key} was never stored"),
-            )),
+            None => Err(missing_memo(code, key, at)),
         }
     }
 
@@ -1313,6 +1309,16 @@ fn int_text_error(e: IntError, code: u8, at: u64) -> Error {
         IntError::Invalid(d) => err(ErrorKind::InvalidArgument, at, &format!("bad {name}"), d),
         IntError::TooManyDigits(d) => err(ErrorKind::LimitExceeded, at, &format!("{name} too large"), d),
     }
+}
+
+#[cold]
+fn missing_memo(code: u8, key: u64, at: u64) -> Error {
+    err(
+        ErrorKind::MissingMemo,
+        at,
+        &format!("{} of a missing memo key", op_name(code).unwrap_or("GET")),
+        format_args!("memo key {key} was never stored"),
+    )
 }
 
 #[cold]

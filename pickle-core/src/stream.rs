@@ -90,6 +90,8 @@ pub(crate) enum Streamed<'a> {
 
 struct VecSink<'l, T> {
     out: Vec<T>,
+    /// The item the last element of `out` was converted from.
+    last: Option<Item>,
     cache: SharedCache,
     limits: &'l Limits,
 }
@@ -102,7 +104,19 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
     fn items(&mut self, value: &Value<'a>, root: Item, items: &[Item]) -> Result<()> {
         let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
         self.out.reserve(items.len());
-        let result = items.iter().try_for_each(|&item| cx.decode(item).map(|t| self.out.push(t)));
+        let result = items.iter().try_for_each(|&item| {
+            // Another reference to the node just converted: a type that
+            // shares (Rc, Arc) repeats it without converting again.
+            if matches!(item, Item::Node(_))
+                && self.last == Some(item)
+                && let Some(again) = self.out.last().and_then(T::repeat)
+            {
+                self.out.push(again);
+                return Ok(());
+            }
+            self.last = Some(item);
+            cx.decode(item).map(|t| self.out.push(t))
+        });
         self.cache = cx.into_cache();
         result
     }
@@ -113,6 +127,11 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
 
     fn forget_from(&mut self, floor: usize) {
         self.cache.forget_from(floor);
+        if let Some(Item::Node(id)) = self.last
+            && id.index() >= floor
+        {
+            self.last = None;
+        }
     }
 }
 
@@ -157,7 +176,7 @@ fn run<'a>(bytes: &'a [u8], opts: &DecodeOptions, sink: &mut dyn Sink<'a>) -> Re
 /// Decodes a pickle whose root is a list into a `Vec<T>`, streaming its
 /// items. `None` when streaming gave up: the caller decodes the whole graph.
 pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Vec<T>>> {
-    let mut sink = VecSink { out: Vec::new(), cache: SharedCache::default(), limits: &opts.limits };
+    let mut sink = VecSink { out: Vec::new(), last: None, cache: SharedCache::default(), limits: &opts.limits };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(Vec::<T>::from_value(value, &opts.limits)),

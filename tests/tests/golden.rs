@@ -206,8 +206,10 @@ const EXHAUSTIVE: usize = 4096;
 /// for those: every prefix of the first KiB (the header, frames and first
 /// opcodes), every prefix that cuts the last 64 bytes, and one every 1021
 /// bytes (a prime, so the cuts fall at every offset within opcodes) between.
+/// `PICKLE_GOLDEN_EXHAUSTIVE=1` checks every prefix of every file (minutes,
+/// even in a release build).
 fn prefix_lengths(len: usize) -> Vec<usize> {
-    if len <= EXHAUSTIVE {
+    if len <= EXHAUSTIVE || std::env::var_os("PICKLE_GOLDEN_EXHAUSTIVE").is_some() {
         return (0..len).collect();
     }
     let mut lengths: Vec<usize> = (0..1024).chain((1024..len - 64).step_by(1021)).chain(len - 64..len).collect();
