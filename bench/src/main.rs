@@ -69,9 +69,9 @@ struct Row {
     sizes: Vec<(u8, usize, usize)>,
     py_loads_ours: Option<Duration>,
     py_loads_own: Option<Duration>,
-    /// Peak RSS growth while decoding, the data's size by its capacities,
-    /// and the RSS the result retains.
-    rss: Option<(u64, usize, u64)>,
+    /// Peak RSS growth while decoding; the data's size by its capacities
+    /// and by malloc's allocation sizes; the RSS the result retains.
+    rss: Option<(u64, usize, usize, u64)>,
     notes: Vec<String>,
 }
 
@@ -232,14 +232,15 @@ fn python(name: &str, args: &Args, files: &HashMap<u8, PathBuf>, row: &mut Row) 
 /// Runs `pickle-bench rss NAME FILE` and returns (peak RSS growth while
 /// decoding, size of the decoded data by its capacities, RSS growth the
 /// decoded data retains once everything else is freed).
-fn measure_rss(name: &str, file: &Path) -> Result<(u64, usize, u64), Error> {
+fn measure_rss(name: &str, file: &Path) -> Result<(u64, usize, usize, u64), Error> {
     let out = Command::new(std::env::current_exe()?).args(["rss", name]).arg(file).output()?;
     let text = String::from_utf8(out.stdout)?;
     let mut parts = text.split_whitespace();
     let peak = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no peak")?;
     let data = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no size")?;
+    let allocated = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no allocated size")?;
     let retained = parts.next().and_then(|s| s.parse().ok()).ok_or("rss child printed no retained size")?;
-    Ok((peak, data, retained))
+    Ok((peak, data, allocated, retained))
 }
 
 /// The child side of [`measure_rss`]: reads the file, notes RSS, decodes,
@@ -252,7 +253,7 @@ fn rss_child() -> Result<(), Error> {
     let name = args.next().ok_or("rss needs a workload")?;
     let bytes = std::fs::read(args.next().ok_or("rss needs a file")?)?;
     let before = proc_status_bytes("VmRSS:").ok_or("no /proc/self/status")?;
-    let decode = |name: &str| -> Result<(Box<dyn std::any::Any>, usize), Error> {
+    let decode = |name: &str| -> Result<(Box<dyn std::any::Any>, usize, usize), Error> {
         Ok(match name {
             "a" => keep(pickle_core::from_slice::<Vec<Item>>(&bytes)?),
             "b" => keep(pickle_core::from_slice::<HashMap<String, i64>>(&bytes)?),
@@ -262,21 +263,21 @@ fn rss_child() -> Result<(), Error> {
             other => return Err(format!("no rss workload {other}").into()),
         })
     };
-    let (result, size) = decode(&name)?;
+    let (result, size, allocated) = decode(&name)?;
     let peak = proc_status_bytes("VmHWM:").ok_or("no /proc/self/status")?;
     // SAFETY: malloc_trim only returns free heap memory to the system; it
     // touches no live allocation.
     unsafe { libc::malloc_trim(0) };
     let after = proc_status_bytes("VmRSS:").ok_or("no /proc/self/status")?;
-    println!("{} {size} {}", peak.saturating_sub(before), after.saturating_sub(before));
+    println!("{} {size} {allocated} {}", peak.saturating_sub(before), after.saturating_sub(before));
     drop(result);
     Ok(())
 }
 
-/// Keeps a decoded result alive (type-erased) with its data size.
-fn keep<T: DataSize + 'static>(data: T) -> (Box<dyn std::any::Any>, usize) {
-    let size = data.data_size();
-    (Box::new(data), size)
+/// Keeps a decoded result alive (type-erased) with its data sizes.
+fn keep<T: DataSize + 'static>(data: T) -> (Box<dyn std::any::Any>, usize, usize) {
+    let (size, allocated) = (data.data_size(), data.allocated());
+    (Box::new(data), size, allocated)
 }
 
 fn opt(d: Option<Duration>) -> String {
@@ -313,7 +314,7 @@ fn print_report(rows: &[Row], checkpoint: Option<&checkpoint::Figures>, args: &A
     }
     println!("\n## Ratios (speedups are other / pickle-rs: higher is better)\n");
     println!(
-        "| workload | decode typed vs CPython | decode best vs serde-pickle | encode typed vs CPython | encode best vs serde-pickle | size vs CPython p2 / p4 / p5 | python3 loads ours / own | peak RSS of typed decode / data (by capacities; by retained RSS) |"
+        "| workload | decode typed vs CPython | decode best vs serde-pickle | encode typed vs CPython | encode best vs serde-pickle | size vs CPython p2 / p4 / p5 | python3 loads ours / own | peak RSS of typed decode / data (by capacities; by allocations; by retained RSS) |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
@@ -330,9 +331,10 @@ fn print_report(rows: &[Row], checkpoint: Option<&checkpoint::Figures>, args: &A
             opt_ratio(r.serde_enc, best_enc),
             if sizes.is_empty() { "-".into() } else { sizes.join(" / ") },
             opt_ratio(r.py_loads_ours, r.py_loads_own),
-            r.rss.map_or("-".into(), |(peak, data, retained)| format!(
-                "{:.2}x; {:.2}x",
+            r.rss.map_or("-".into(), |(peak, data, allocated, retained)| format!(
+                "{:.2}x; {:.2}x; {:.2}x",
                 peak as f64 / data.max(1) as f64,
+                peak as f64 / allocated.max(1) as f64,
                 peak as f64 / retained.max(1) as f64
             )),
         );

@@ -64,16 +64,41 @@ pub fn nested(scale: f64) -> pickle_core::Value<'static> {
     value
 }
 
-/// Bytes of heap and inline memory the decoded data holds, for the RSS
-/// comparison.
+/// How much memory decoded data holds, for the RSS comparison: by the
+/// capacities Rust asked for, and by the sizes malloc actually set aside
+/// (which include malloc's rounding of small allocations, as RSS does).
 pub trait DataSize {
     fn data_size(&self) -> usize;
+    fn allocated(&self) -> usize;
+}
+
+/// The bytes malloc set aside for the heap buffer at `ptr`, or 0 when the
+/// buffer has no allocation.
+fn usable(ptr: *const u8, capacity_bytes: usize) -> usize {
+    if capacity_bytes == 0 {
+        return 0;
+    }
+    // SAFETY: `ptr` is the start of a live buffer from the global allocator
+    // (glibc malloc here), as malloc_usable_size requires; it only reads
+    // malloc's bookkeeping for that chunk.
+    unsafe { libc::malloc_usable_size(ptr.cast_mut().cast()) }
+}
+
+fn vec_usable<T>(v: &Vec<T>) -> usize {
+    usable(v.as_ptr().cast(), v.capacity() * size_of::<T>())
+}
+
+fn str_usable(s: &String) -> usize {
+    usable(s.as_ptr(), s.capacity())
 }
 
 impl DataSize for Vec<Item> {
     fn data_size(&self) -> usize {
         self.capacity() * size_of::<Item>()
             + self.iter().map(|i| i.label.capacity() + i.tags.capacity() * 8).sum::<usize>()
+    }
+    fn allocated(&self) -> usize {
+        vec_usable(self) + self.iter().map(|i| str_usable(&i.label) + vec_usable(&i.tags)).sum::<usize>()
     }
 }
 
@@ -82,11 +107,18 @@ impl DataSize for HashMap<String, i64> {
         // hashbrown: one (key, value) slot plus one control byte per bucket.
         self.capacity() * (size_of::<(String, i64)>() + 1) + self.keys().map(String::capacity).sum::<usize>()
     }
+    fn allocated(&self) -> usize {
+        // The table's own allocation is not reachable; count it by capacity.
+        self.capacity() * (size_of::<(String, i64)>() + 1) + self.keys().map(str_usable).sum::<usize>()
+    }
 }
 
 impl DataSize for Vec<f64> {
     fn data_size(&self) -> usize {
         self.capacity() * 8
+    }
+    fn allocated(&self) -> usize {
+        vec_usable(self)
     }
 }
 
@@ -94,10 +126,17 @@ impl DataSize for Vec<String> {
     fn data_size(&self) -> usize {
         self.capacity() * size_of::<String>() + self.iter().map(String::capacity).sum::<usize>()
     }
+    fn allocated(&self) -> usize {
+        vec_usable(self) + self.iter().map(str_usable).sum::<usize>()
+    }
 }
 
 impl DataSize for Vec<Rc<Vec<i64>>> {
     fn data_size(&self) -> usize {
         self.capacity() * size_of::<Rc<Vec<i64>>>() + self.first().map_or(0, |v| 40 + v.capacity() * 8)
+    }
+    fn allocated(&self) -> usize {
+        // The one shared list: its Rc box by size, its buffer by malloc.
+        vec_usable(self) + self.first().map_or(0, |v| 40 + vec_usable(v))
     }
 }
