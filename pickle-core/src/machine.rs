@@ -133,34 +133,28 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// A container was just pushed: the first list or dict at depth 0 (of the
     /// sink's kind) becomes the streamed root.
-    fn note_container(&mut self) -> Res<()> {
+    fn note_container(&mut self, at: u64) -> Res<()> {
         let Some(s) = &mut self.stream else { return Ok(()) };
         if s.root.is_some() || self.stack.len() != 1 || !self.marks.is_empty() {
             return Ok(());
         }
-        let Some(&Item::Node(id)) = self.stack.last() else { return Ok(()) };
+        let Some(&root @ Item::Node(id)) = self.stack.last() else { return Ok(()) };
         let wants_dict = s.sink.wants_dict();
-        match self.value.get_mut(Item::Node(id)) {
-            Some(Node::List(items)) if !wants_dict => self.scratch = std::mem::take(items),
-            Some(Node::Dict(pairs)) if wants_dict => {
-                let pairs = std::mem::take(pairs);
-                s.root = Some(id);
-                s.floor = self.value.node_count();
-                s.memo_writes = self.memo_writes;
-                if !pairs.is_empty() {
-                    s.consumed = true;
-                    s.sink.pairs(&self.value, Item::Node(id), &pairs).map_err(|e| s.give_up(e))?;
-                }
-                return Ok(());
-            }
+        // The root starts empty: items it was created with (LIST, DICT) go to
+        // the sink through the same path as the items appended later.
+        let (items, pairs) = match self.value.get_mut(root) {
+            Some(Node::List(items)) if !wants_dict => (std::mem::take(items), Vec::new()),
+            Some(Node::Dict(pairs)) if wants_dict => (Vec::new(), std::mem::take(pairs)),
             _ => return Ok(()),
-        }
+        };
         s.root = Some(id);
         s.floor = self.value.node_count();
         s.memo_writes = self.memo_writes;
-        if !self.scratch.is_empty() {
-            s.consumed = true;
-            s.sink.items(&self.value, Item::Node(id), &self.scratch).map_err(|e| s.give_up(e))?;
+        if !items.is_empty() {
+            self.extend_list(root, items.into_iter(), op::LIST, at)?;
+        }
+        if !pairs.is_empty() {
+            self.extend_dict(root, pairs.into_iter(), op::DICT, at)?;
         }
         Ok(())
     }
@@ -540,11 +534,11 @@ impl<'a, 'o> Machine<'a, 'o> {
                 }
                 op::EMPTY_LIST => {
                     self.push_node(Node::List(Vec::new()), at)?;
-                    self.note_container()?;
+                    self.note_container(at)?;
                 }
                 op::EMPTY_DICT => {
                     self.push_node(Node::Dict(Vec::new()), at)?;
-                    self.note_container()?;
+                    self.note_container(at)?;
                 }
                 op::EMPTY_SET => self.push_node(Node::Set(Vec::new()), at)?,
                 op::EMPTY_TUPLE => self.push_node(Node::Tuple(Vec::new()), at)?,
@@ -570,7 +564,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::LIST => {
                     let items = self.mark_items(code, at)?;
                     self.push_node(Node::List(items), at)?;
-                    self.note_container()?;
+                    self.note_container(at)?;
                 }
                 op::FROZENSET => {
                     let items = self.mark_items(code, at)?;
@@ -580,7 +574,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let items = self.mark_items(code, at)?;
                     let pairs = pairs_of(items, code, at)?;
                     self.push_node(Node::Dict(pairs), at)?;
-                    self.note_container()?;
+                    self.note_container(at)?;
                 }
                 op::APPEND => {
                     let item = self.pop(code, at)?;
