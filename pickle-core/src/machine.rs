@@ -363,6 +363,36 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
     }
 
+    /// The BINGETs and LONG_BINGETs that directly follow one (a list of
+    /// shared references is a long run of them), in one tight loop over the
+    /// buffered input. The loop stops before anything unusual (a key not in
+    /// the dense memo, the streamed root, the depth limit, a truncated
+    /// argument) and leaves it to the general path, which reports errors at
+    /// their offsets.
+    #[inline]
+    fn memo_get_run<I: Input<'a>>(&mut self, input: &mut I) {
+        let bytes = input.buffered();
+        let root = self.stream.as_ref().and_then(|s| s.root);
+        let mut room = self.opts.limits.max_depth.saturating_sub(self.stack.len() + self.marks.len());
+        let mut at = 0;
+        while room > 0 {
+            let (key, width) = match bytes.get(at..) {
+                Some([op::BINGET, k, ..]) => (usize::from(*k), 2),
+                Some([op::LONG_BINGET, a, b, c, d, ..]) => (u32::from_le_bytes([*a, *b, *c, *d]) as usize, 5),
+                _ => break,
+            };
+            let item = match self.memo.dense.get(key) {
+                Some(Some(Item::Node(id))) if Some(*id) == root => break,
+                Some(Some(item)) => *item,
+                _ => break,
+            };
+            self.stack.push(item);
+            room -= 1;
+            at += width;
+        }
+        input.skip(at);
+    }
+
     #[inline]
     fn take<'s, I: Input<'a>>(input: &'s mut I, n: usize, code: u8, at: u64) -> Res<Chunk<'a, 's>> {
         input.take(n).map_err(|s| short(s, code, at, None))
@@ -479,10 +509,12 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::BINGET => {
                     let [k] = Self::arg::<1, _>(input, code, at)?;
                     self.memo_get(u64::from(k), code, at)?;
+                    self.memo_get_run(input);
                 }
                 op::LONG_BINGET => {
                     let k = Self::arg::<4, _>(input, code, at)?;
                     self.memo_get(u64::from(u32::from_le_bytes(k)), code, at)?;
+                    self.memo_get_run(input);
                 }
                 op::SHORT_BINUNICODE => {
                     let [n] = Self::arg::<1, _>(input, code, at)?;

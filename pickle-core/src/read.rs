@@ -54,6 +54,11 @@ pub(crate) trait Input<'a>: private::Sealed {
     fn line(&mut self) -> Result<Chunk<'a, '_>, Short>;
     /// A FRAME of `len` bytes starts here. Inputs that read ahead use it.
     fn frame(&mut self, len: u64) -> Result<(), Short>;
+    /// The bytes that can be read next without I/O (possibly none), for
+    /// loops that handle a run of small opcodes at once.
+    fn buffered(&self) -> &[u8];
+    /// Consumes `n` bytes of [`Input::buffered`].
+    fn skip(&mut self, n: usize);
 }
 
 /// A borrowed slice.
@@ -120,6 +125,16 @@ impl<'a> Input<'a> for SliceInput<'a> {
         let left = (self.data.len() - self.pos) as u64;
         if len > left { Err(Short::Eof { left: Some(left) }) } else { Ok(()) }
     }
+
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        &self.data[self.pos..]
+    }
+
+    #[inline]
+    fn skip(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.data.len());
+    }
 }
 
 /// A slice whose bytes are copied rather than borrowed, so that what is
@@ -161,6 +176,16 @@ impl<'s> Input<'static> for CopyingSliceInput<'s> {
 
     fn frame(&mut self, len: u64) -> Result<(), Short> {
         self.0.frame(len)
+    }
+
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        self.0.buffered()
+    }
+
+    #[inline]
+    fn skip(&mut self, n: usize) {
+        self.0.skip(n);
     }
 }
 
@@ -304,6 +329,16 @@ impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
         self.frame = buf;
         self.frame_pos = 0;
         result
+    }
+
+    fn buffered(&self) -> &[u8] {
+        &self.frame[self.frame_pos..]
+    }
+
+    fn skip(&mut self, n: usize) {
+        let n = n.min(self.in_frame());
+        self.frame_pos += n;
+        self.pos += n as u64;
     }
 }
 

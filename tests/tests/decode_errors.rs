@@ -1739,6 +1739,40 @@ const ROWS: &[Row] = &[
         "BINGET of a missing memo key at byte 0: memo key 101 was never stored",
         Rejects,
     ),
+    // Runs of BINGET/LONG_BINGET are read in one loop; what goes wrong
+    // inside a run is still reported at its own opcode.
+    row(
+        "missing key inside a BINGET run",
+        b"]\x94(h\x00h\x00j\x00\x00\x00\x00h\x05e.",
+        MissingMemo,
+        12,
+        "BINGET of a missing memo key at byte 12: memo key 5 was never stored",
+        Rejects,
+    ),
+    row(
+        "missing long key inside a BINGET run",
+        b"]\x94(h\x00h\x00j\x00\x01\x00\x00e.",
+        MissingMemo,
+        7,
+        "LONG_BINGET of a missing memo key at byte 7: memo key 256 was never stored",
+        Rejects,
+    ),
+    row(
+        "truncated BINGET ending a run",
+        b"]\x94(h\x00h\x00h",
+        Eof,
+        7,
+        "truncated BINGET at byte 7: the input ended before its argument did",
+        Rejects,
+    ),
+    row(
+        "truncated LONG_BINGET ending a run",
+        b"]\x94(h\x00h\x00j\x00\x00",
+        Eof,
+        7,
+        "truncated LONG_BINGET at byte 7: the input ended before its argument did",
+        Rejects,
+    ),
     row(
         "opcode 0x00",
         b"\x00",

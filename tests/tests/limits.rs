@@ -123,6 +123,22 @@ fn max_depth_counts_stack_items_and_marks() {
     let mut marks = b"N".to_vec();
     marks.extend([b'('; 10]);
     expect_err(&marks, ten, ErrorKind::LimitExceeded, 10, "nesting too deep at byte 10");
+
+    // A run of BINGETs (read in one loop) stops at the limit too: list,
+    // MARK and eight references fill ten slots; the ninth, at byte 21, is
+    // refused.
+    let mut refs = b"\x80\x04]\x94(".to_vec();
+    refs.extend(b"h\x00".repeat(9));
+    refs.extend(b"e.");
+    expect_err(
+        &refs,
+        ten,
+        ErrorKind::LimitExceeded,
+        21,
+        "nesting too deep at byte 21: the stack would exceed the depth limit of 10",
+    );
+    refs.drain(refs.len() - 4..refs.len() - 2);
+    expect_ok(&refs, ten);
 }
 
 #[test]
