@@ -573,7 +573,8 @@ where
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        crate::stream::map_from_slice(bytes, opts, HashMap::with_hasher(S::default()), |m, k, v| {
+        let new = |n| HashMap::with_capacity_and_hasher(n, S::default());
+        crate::stream::map_from_slice(bytes, opts, true, new, |m, k, v| {
             m.insert(k, v);
         })
     }
@@ -590,9 +591,15 @@ impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        crate::stream::map_from_slice(bytes, opts, BTreeMap::new(), |m, k, v| {
-            m.insert(k, v);
-        })
+        crate::stream::map_from_slice(
+            bytes,
+            opts,
+            false,
+            |_| BTreeMap::new(),
+            |m, k, v| {
+                m.insert(k, v);
+            },
+        )
     }
 }
 

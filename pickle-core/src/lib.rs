@@ -38,6 +38,7 @@ pub mod numpy;
 pub mod opcodes;
 mod pymodule;
 mod read;
+mod scan;
 mod stream;
 mod text;
 mod to_pickle;

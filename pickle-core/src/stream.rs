@@ -185,12 +185,17 @@ pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &Deco
     }
 }
 
-/// Decodes a pickle whose root is a dict into the map `empty`, streaming its
-/// pairs; `insert` adds one. `None` when streaming gave up.
+/// Decodes a pickle whose root is a dict into a map, streaming its pairs.
+/// `new` makes the map with room for the given number of pairs (a hint), and
+/// `insert` adds one. With `presize`, a quick pass over the input
+/// ([`crate::scan`]) counts the pairs first, so a hash map never resizes;
+/// the count is capped by what the allocation budget could hold. `None` when
+/// streaming gave up.
 pub(crate) fn map_from_slice<'a, M, K, V>(
     bytes: &'a [u8],
     opts: &DecodeOptions,
-    empty: M,
+    presize: bool,
+    new: fn(usize) -> M,
     insert: fn(&mut M, K, V),
 ) -> Option<Result<M>>
 where
@@ -198,7 +203,14 @@ where
     K: FromPickle<'a>,
     V: FromPickle<'a>,
 {
-    let mut sink = MapSink { out: empty, insert, cache: SharedCache::default(), limits: &opts.limits };
+    let hint = if presize {
+        let budget = opts.limits.alloc_budget(bytes.len() as u64) / size_of::<(K, V)>().max(1) as u64;
+        let cap = usize::try_from(budget).unwrap_or(usize::MAX).min(opts.limits.max_container_len);
+        crate::scan::root_len(bytes, true).unwrap_or(0).min(cap)
+    } else {
+        0
+    };
+    let mut sink = MapSink { out: new(hint), insert, cache: SharedCache::default(), limits: &opts.limits };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(M::from_value(value, &opts.limits)),

@@ -1,0 +1,259 @@
+//! A quick pass that counts the entries of a pickle's root container without
+//! building anything, so a map can be given its final capacity up front.
+//!
+//! A hash map that grows by doubling holds its old and its new table at
+//! once while it moves its entries; for a 1M-entry `HashMap<String, i64>`
+//! that transient is half the result again. Knowing the count first avoids
+//! every resize. The pass follows only the stack's height (each opcode's
+//! arity) and the MARKs, so it is a fraction of a full decode. Its answer is
+//! a capacity hint, never trusted for correctness: anything it does not
+//! follow makes it answer `None`, and the caller caps the answer by its
+//! allocation budget.
+
+use crate::opcodes as op;
+
+/// The most MARKs the pass tracks before it gives up (a hint is not worth
+/// more memory than that).
+const MAX_MARKS: usize = 1 << 16;
+
+/// The number of pairs SETITEM/SETITEMS (or, for `dict == false`, items
+/// APPEND/APPENDS) add to the first dict (list) created at the bottom of the
+/// stack, plus the entries it was created with. `None` when the stream does
+/// something the pass does not follow: an unknown opcode, a truncated
+/// argument, an underflow, or popping that container.
+pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
+    let mut at = 0usize;
+    let mut height = 0usize;
+    let mut marks: Vec<usize> = Vec::new();
+    // Whether stack slot 0 holds the root container.
+    let mut root = false;
+    let mut count = 0usize;
+    loop {
+        let code = *bytes.get(at)?;
+        at += 1;
+        // Fixed-width argument, or a length-prefixed payload.
+        let fixed = |n: usize, at: &mut usize| -> Option<()> {
+            *at = at.checked_add(n).filter(|&end| end <= bytes.len())?;
+            Some(())
+        };
+        let payload = |width: usize, at: &mut usize| -> Option<()> {
+            let arg = bytes.get(*at..at.checked_add(width)?)?;
+            let mut le = [0u8; 8];
+            le[..width].copy_from_slice(arg);
+            let len = usize::try_from(u64::from_le_bytes(le)).ok()?;
+            *at = at.checked_add(width)?.checked_add(len).filter(|&end| end <= bytes.len())?;
+            Some(())
+        };
+        let line = |at: &mut usize| -> Option<()> {
+            *at += bytes.get(*at..)?.iter().position(|&b| b == b'\n')? + 1;
+            Some(())
+        };
+        // (items popped, items pushed) for the opcodes that do not touch MARKs.
+        let (pops, pushes) = match code {
+            op::STOP => return root.then_some(count),
+            op::MARK => {
+                if marks.len() >= MAX_MARKS {
+                    return None;
+                }
+                marks.push(height);
+                continue;
+            }
+            op::POP if marks.last() == Some(&height) => {
+                // POP right above a MARK pops the MARK (as CPython does).
+                marks.pop();
+                continue;
+            }
+            op::POP => (1, 0),
+            op::POP_MARK => {
+                height = marks.pop()?;
+                if height == 0 {
+                    root = false;
+                }
+                continue;
+            }
+            op::TUPLE | op::LIST | op::DICT | op::FROZENSET | op::OBJ | op::INST => {
+                if code == op::INST {
+                    line(&mut at)?;
+                    line(&mut at)?;
+                }
+                let k = marks.pop()?;
+                if k == 0 && root {
+                    return None;
+                }
+                let n = height - k;
+                height = k + 1;
+                let created = (code == op::DICT && dict) || (code == op::LIST && !dict);
+                if k == 0 && !root && marks.is_empty() && created {
+                    root = true;
+                    count = if dict { n / 2 } else { n };
+                }
+                continue;
+            }
+            op::APPENDS | op::SETITEMS | op::ADDITEMS => {
+                let k = marks.pop()?;
+                if k == 0 || k <= marks.last().copied().unwrap_or(0) {
+                    return None;
+                }
+                let n = height - k;
+                height = k;
+                let adds = (code == op::SETITEMS && dict) || (code == op::APPENDS && !dict);
+                if k == 1 && root && adds {
+                    count = count.checked_add(if dict { n / 2 } else { n })?;
+                }
+                continue;
+            }
+            op::APPEND | op::SETITEM => {
+                let popped = if code == op::SETITEM { 2 } else { 1 };
+                if height < popped + 1 || height - popped - 1 < marks.last().copied().unwrap_or(0) {
+                    return None;
+                }
+                height -= popped;
+                let adds = (code == op::SETITEM) == dict;
+                if height == 1 && root && adds {
+                    count = count.checked_add(1)?;
+                }
+                continue;
+            }
+            op::EMPTY_DICT | op::EMPTY_LIST => {
+                let created = (code == op::EMPTY_DICT) == dict;
+                if height == 0 && marks.is_empty() && !root && created {
+                    root = true;
+                    count = 0;
+                }
+                (0, 1)
+            }
+            op::NONE | op::NEWTRUE | op::NEWFALSE | op::EMPTY_TUPLE | op::EMPTY_SET | op::DUP | op::NEXT_BUFFER => {
+                (0, 1)
+            }
+            op::BININT1 | op::BINGET | op::EXT1 => {
+                fixed(1, &mut at)?;
+                (0, 1)
+            }
+            op::BININT2 | op::EXT2 => {
+                fixed(2, &mut at)?;
+                (0, 1)
+            }
+            op::BININT | op::LONG_BINGET | op::EXT4 => {
+                fixed(4, &mut at)?;
+                (0, 1)
+            }
+            op::BINFLOAT => {
+                fixed(8, &mut at)?;
+                (0, 1)
+            }
+            // The memo writes read the top without popping it.
+            op::BINPUT | op::LONG_BINPUT | op::MEMOIZE | op::PUT => {
+                match code {
+                    op::BINPUT => fixed(1, &mut at)?,
+                    op::LONG_BINPUT => fixed(4, &mut at)?,
+                    op::PUT => line(&mut at)?,
+                    _ => {}
+                }
+                if height <= marks.last().copied().unwrap_or(0) {
+                    return None;
+                }
+                (0, 0)
+            }
+            op::READONLY_BUFFER => (1, 1),
+            op::PROTO => {
+                fixed(1, &mut at)?;
+                (0, 0)
+            }
+            op::FRAME => {
+                fixed(8, &mut at)?;
+                (0, 0)
+            }
+            op::SHORT_BINUNICODE | op::SHORT_BINBYTES | op::SHORT_BINSTRING | op::LONG1 => {
+                payload(1, &mut at)?;
+                (0, 1)
+            }
+            op::BINUNICODE | op::BINBYTES | op::BINSTRING | op::LONG4 => {
+                payload(4, &mut at)?;
+                (0, 1)
+            }
+            op::BINUNICODE8 | op::BINBYTES8 | op::BYTEARRAY8 => {
+                payload(8, &mut at)?;
+                (0, 1)
+            }
+            op::INT | op::LONG | op::FLOAT | op::STRING | op::UNICODE | op::GET | op::PERSID => {
+                line(&mut at)?;
+                (0, 1)
+            }
+            op::GLOBAL => {
+                line(&mut at)?;
+                line(&mut at)?;
+                (0, 1)
+            }
+            op::BINPERSID | op::TUPLE1 => (1, 1),
+            op::REDUCE | op::BUILD | op::NEWOBJ | op::STACK_GLOBAL | op::TUPLE2 => (2, 1),
+            op::NEWOBJ_EX | op::TUPLE3 => (3, 1),
+            _ => return None,
+        };
+        // A popped slot must lie above the last MARK; slot 0 (the root) is
+        // never popped by anything the pass follows.
+        let fence = marks.last().copied().unwrap_or(0);
+        if height < pops || height - pops < fence || (root && height - pops == 0 && pops > 0) {
+            return None;
+        }
+        if code == op::BUILD && root && height == 2 {
+            // BUILD on the root container: not a plain dict or list.
+            return None;
+        }
+        height = height - pops + pushes;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::root_len;
+
+    #[test]
+    fn counts_what_cpython_batches_into_the_root() {
+        // {"a": 1, "b": [2]} at protocol 4 through SETITEMS, a list through APPENDS.
+        let dict = b"\x80\x04}\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94]\x94K\x02au.";
+        assert_eq!(root_len(dict, true), Some(2));
+        assert_eq!(root_len(dict, false), None);
+        let list = b"\x80\x02]q\x00(K\x01K\x02]q\x01K\x03ae.";
+        assert_eq!(root_len(list, false), Some(3));
+        // Protocol 0: DICT with its pairs, then SETITEM.
+        let p0 = b"(dp0\nVa\np1\nI1\nsVb\np2\nI2\ns.";
+        assert_eq!(root_len(p0, true), Some(2));
+        let created = b"(K\x01K\x02K\x03K\x04dK\x05K\x06s.";
+        assert_eq!(root_len(created, true), Some(3));
+    }
+
+    #[test]
+    fn gives_up_on_what_it_does_not_follow() {
+        assert_eq!(root_len(b"}0N.", true), None, "root popped");
+        assert_eq!(root_len(b"}(K\x01", true), None, "truncated");
+        assert_eq!(root_len(b"}\xff.", true), None, "unknown opcode");
+        assert_eq!(root_len(b"}Nb.", true), None, "BUILD on the root");
+        assert_eq!(root_len(b"K\x01.", true), None, "no dict at all");
+    }
+
+    /// Every golden pickle (written by CPython through
+    /// tests/python/make_golden.py) whose root is a dict or a list: the pass
+    /// follows it and counts exactly the entries the decoder finds.
+    #[test]
+    fn counts_every_golden_root_exactly() {
+        use crate::value::{Node, Value};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("tests/golden") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "pickle") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).expect("read");
+            let Ok(value) = crate::from_slice::<Value>(&bytes) else { continue };
+            let (dict, len) = match value.get(value.root()) {
+                Some(Node::Dict(pairs)) => (true, pairs.len()),
+                Some(Node::List(items)) => (false, items.len()),
+                _ => continue,
+            };
+            assert_eq!(root_len(&bytes, dict), Some(len), "{}", path.display());
+            checked += 1;
+        }
+        assert!(checked >= 50, "only {checked} golden dicts and lists");
+    }
+}
