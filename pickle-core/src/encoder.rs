@@ -321,14 +321,22 @@ impl<'w> Encoder<'w> {
         }
     }
 
+    #[inline]
     pub(crate) fn write_get(&mut self, idx: u32) {
+        if self.proto >= 1 && idx < 256 {
+            self.out.extend_from_slice(&[op::BINGET, idx as u8]);
+        } else {
+            self.write_long_get(idx);
+        }
+    }
+
+    /// LONG_BINGET, or GET at protocol 0: kept out of line so that
+    /// `write_get`'s common case stays small.
+    #[inline(never)]
+    fn write_long_get(&mut self, idx: u32) {
         if self.proto >= 1 {
-            if idx < 256 {
-                self.out.extend_from_slice(&[op::BINGET, idx as u8]);
-            } else {
-                self.out.push(op::LONG_BINGET);
-                self.out.extend_from_slice(&idx.to_le_bytes());
-            }
+            self.out.push(op::LONG_BINGET);
+            self.out.extend_from_slice(&idx.to_le_bytes());
         } else {
             self.out.push(op::GET);
             self.out.extend_from_slice(idx.to_string().as_bytes());
@@ -484,8 +492,8 @@ impl<'w> Encoder<'w> {
     #[inline]
     pub fn write_f64(&mut self, v: f64) -> Result<()> {
         if self.proto >= 1 {
-            self.out.push(op::BINFLOAT);
-            self.out.extend_from_slice(&v.to_be_bytes());
+            let b = v.to_be_bytes();
+            self.out.extend_from_slice(&[op::BINFLOAT, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
         } else {
             self.out.push(op::FLOAT);
             self.out.extend_from_slice(text::float_repr(v).as_bytes());
