@@ -645,6 +645,32 @@ impl<'w> Encoder<'w> {
         self.write_appends(items.into_iter(), |enc, item| item.to_pickle(enc))
     }
 
+    /// A list of a slice's items: [`Encoder::write_list`] for a length known
+    /// up front, cut into CPython's batches by [`batch_at`] rather than by
+    /// peeking an iterator.
+    pub(crate) fn write_slice<T: ToPickle>(&mut self, items: &[T]) -> Result<()> {
+        self.begin_list();
+        let mut k = 0;
+        while let Some(b) = batch_at(Batched::List, self.proto, items.len(), k) {
+            if b.marked {
+                self.out.push(op::MARK);
+                for item in &items[b.start..b.end] {
+                    item.to_pickle(self)?;
+                    self.boundary()?;
+                }
+                self.out.push(b.closing);
+            } else {
+                for item in &items[b.start..b.end] {
+                    item.to_pickle(self)?;
+                }
+                self.out.push(b.closing);
+                self.boundary()?;
+            }
+            k += 1;
+        }
+        Ok(())
+    }
+
     pub(crate) fn begin_list(&mut self) {
         if self.proto >= 1 {
             self.out.push(op::EMPTY_LIST);

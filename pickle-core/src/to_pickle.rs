@@ -44,7 +44,7 @@ pub trait ToPickle {
     where
         Self: Sized,
     {
-        enc.write_list(items)
+        enc.write_slice(items)
     }
 
     /// Writes a sequence of `Self` given by reference, with the same rule as
