@@ -204,6 +204,12 @@ pub(crate) enum PyText<'a> {
 /// `Err` carries the offset of the first bad byte.
 pub(crate) fn decode_utf8(bytes: Cow<'_, [u8]>) -> Result<PyText<'_>, usize> {
     match bytes {
+        // Short ASCII strs (keys, names, labels) are the common case, and
+        // `from_utf8`'s setup costs more than checking a few bytes.
+        Cow::Borrowed(b) if b.len() <= 32 && b.is_ascii() => {
+            // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.
+            Ok(PyText::Utf8(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) })))
+        }
         Cow::Borrowed(b) => match std::str::from_utf8(b) {
             Ok(s) => Ok(PyText::Utf8(Cow::Borrowed(s))),
             Err(e) => check_surrogatepass(b, e.valid_up_to()).map(|()| PyText::Surrogates(Cow::Borrowed(b))),
