@@ -5,13 +5,17 @@
 //! cargo run --release -p bench -- [--scale F] [--runs N] [--only a,b,...] [--checkpoint-mib M]
 //! ```
 //!
-//! Every figure is the best of `--runs` runs, and every ratio compares
-//! figures from the same run. CPython is timed inside python3 by
-//! bench/python/bench.py on objects equal to the Rust data. Peak RSS of a
-//! typed decode is measured in a child process (`pickle-bench rss ...`).
+//! Every figure is the best of at least `--runs` runs, and every ratio
+//! compares figures from the same run. Each workload runs in a process of
+//! its own (`pickle-bench row NAME ...`), as CPython's side does, so that no
+//! workload inherits the allocator state an earlier one left behind. CPython
+//! is timed inside python3 by bench/python/bench.py on objects equal to the
+//! Rust data. Peak RSS of a typed decode is measured in a further child
+//! process (`pickle-bench rss ...`).
 
 mod checkpoint;
 mod measure;
+mod row;
 mod workloads;
 
 use std::collections::HashMap;
@@ -23,6 +27,7 @@ use std::time::Duration;
 
 use measure::{best, proc_status_bytes, ratio, secs};
 use pickle_core::{EncodeOptions, FromPickle, ToPickle, Value};
+use row::Row;
 use workloads::{DataSize, Item};
 
 type Error = Box<dyn std::error::Error>;
@@ -54,60 +59,65 @@ fn parse_args() -> Result<Args, Error> {
     Ok(args)
 }
 
-/// One workload's figures.
-#[derive(Default)]
-struct Row {
-    name: String,
-    rs_enc: Option<Duration>,
-    rs_enc_value: Option<Duration>,
-    serde_enc: Option<Duration>,
-    py_dumps: Option<Duration>,
-    rs_dec: Option<Duration>,
-    rs_dec_value: Option<Duration>,
-    serde_dec: Option<Duration>,
-    py_loads: Option<Duration>,
-    sizes: Vec<(u8, usize, usize)>,
-    py_loads_ours: Option<Duration>,
-    py_loads_own: Option<Duration>,
-    /// Peak RSS growth while decoding; the data's size by its capacities
-    /// and by malloc's allocation sizes; the RSS the result retains.
-    rss: Option<(u64, usize, usize, u64)>,
-    notes: Vec<String>,
-}
-
 fn main() -> Result<(), Error> {
-    if std::env::args().nth(1).as_deref() == Some("rss") {
-        return rss_child();
+    match std::env::args().nth(1).as_deref() {
+        Some("rss") => return rss_child(),
+        Some("row") => return row_child(),
+        _ => {}
     }
     let args = parse_args()?;
     let dir = std::env::temp_dir().join(format!("pickle-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let wanted = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
     let mut rows = Vec::new();
-    let s = args.scale;
-    if wanted("a") {
-        rows.push(run_typed("a", "1M derived structs", &workloads::items(s), &args, &dir, true)?);
-    }
-    if wanted("b") {
-        rows.push(run_typed("b", "dict of 1M str -> int", &workloads::dict(s), &args, &dir, true)?);
-    }
-    if wanted("c") {
-        rows.push(run_typed("c", "list of 10M floats", &workloads::floats(s), &args, &dir, true)?);
-    }
-    if wanted("d") {
-        rows.push(run_typed("d", "2M short strings", &workloads::strings(s), &args, &dir, true)?);
-    }
-    if wanted("e") {
-        let mut row = run_typed("e", "1M refs to one 5-int list", &workloads::shared(s), &args, &dir, true)?;
-        row.notes.push(linearity(&args)?);
-        rows.push(row);
-    }
-    if wanted("f") {
-        rows.push(run_nested(&args, &dir)?);
+    for name in ["a", "b", "c", "d", "e", "f"].into_iter().filter(|w| wanted(w)) {
+        rows.push(run_child(name, &args)?);
     }
     let checkpoint = if wanted("g") { Some(checkpoint::run(args.checkpoint_mib, args.runs, &dir)?) } else { None };
     let _ = std::fs::remove_dir_all(&dir);
     print_report(&rows, checkpoint.as_ref(), &args);
+    Ok(())
+}
+
+/// Runs workload `name` in a child process (`pickle-bench row NAME SCALE
+/// RUNS`) and reads back its row.
+fn run_child(name: &str, args: &Args) -> Result<Row, Error> {
+    let out = Command::new(std::env::current_exe()?)
+        .args(["row", name, &args.scale.to_string(), &args.runs.to_string()])
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("workload {name} failed").into());
+    }
+    Row::parse(&String::from_utf8(out.stdout)?).ok_or_else(|| format!("workload {name} printed no row").into())
+}
+
+/// The child side of [`run_child`]: one workload, its row on stdout.
+fn row_child() -> Result<(), Error> {
+    let mut it = std::env::args().skip(2);
+    let name = it.next().ok_or("row needs a workload")?;
+    let scale: f64 = it.next().ok_or("row needs a scale")?.parse()?;
+    let runs: usize = it.next().ok_or("row needs runs")?.parse()?;
+    let args = Args { scale, runs, only: vec![name.clone()], checkpoint_mib: 0 };
+    let dir = std::env::temp_dir().join(format!("pickle-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let s = scale;
+    let row = match name.as_str() {
+        "a" => run_typed("a", "1M derived structs", &workloads::items(s), &args, &dir, true),
+        "b" => run_typed("b", "dict of 1M str -> int", &workloads::dict(s), &args, &dir, true),
+        "c" => run_typed("c", "list of 10M floats", &workloads::floats(s), &args, &dir, true),
+        "d" => run_typed("d", "2M short strings", &workloads::strings(s), &args, &dir, true),
+        "e" => {
+            run_typed("e", "1M refs to one 5-int list", &workloads::shared(s), &args, &dir, true).and_then(|mut row| {
+                row.notes.push(linearity(&args)?);
+                Ok(row)
+            })
+        }
+        "f" => run_nested(&args, &dir),
+        other => Err(format!("no workload {other}").into()),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    print!("{}", row?.to_line());
     Ok(())
 }
 

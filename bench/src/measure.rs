@@ -2,16 +2,25 @@
 
 use std::time::{Duration, Instant};
 
-/// The best (smallest) wall time of `runs` runs of `f`. The result of each run
-/// is dropped outside the timed region.
+/// Short figures are noisy: runs go on while they add up to less than this
+/// (bench/python/bench.py uses the same rule).
+const MIN_TOTAL: Duration = Duration::from_millis(300);
+const MAX_RUNS: usize = 100;
+
+/// The best (smallest) wall time of at least `runs` runs of `f`, and of more
+/// while they add up to less than [`MIN_TOTAL`]. The result of each run is
+/// dropped outside the timed region.
 pub fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     let mut best = Duration::MAX;
-    for _ in 0..runs.max(1) {
+    let started = Instant::now();
+    let mut n = 0;
+    while n < runs.max(1) || (started.elapsed() < MIN_TOTAL && n < MAX_RUNS) {
         let start = Instant::now();
         let out = std::hint::black_box(f());
         let took = start.elapsed();
         drop(out);
         best = best.min(took);
+        n += 1;
     }
     best
 }
