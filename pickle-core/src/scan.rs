@@ -125,16 +125,8 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
             op::NONE | op::NEWTRUE | op::NEWFALSE | op::EMPTY_TUPLE | op::EMPTY_SET | op::DUP | op::NEXT_BUFFER => {
                 (0, 1)
             }
-            op::BININT1 | op::BINGET | op::EXT1 => {
-                fixed(1, &mut at)?;
-                (0, 1)
-            }
-            op::BININT2 | op::EXT2 => {
-                fixed(2, &mut at)?;
-                (0, 1)
-            }
-            op::BININT | op::LONG_BINGET | op::EXT4 => {
-                fixed(4, &mut at)?;
+            op::BININT1 | op::BINGET | op::EXT1 | op::BININT2 | op::EXT2 | op::BININT | op::LONG_BINGET | op::EXT4 => {
+                fixed(int_arg_width(code), &mut at)?;
                 (0, 1)
             }
             op::BINFLOAT => {
@@ -155,24 +147,22 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
                 (0, 0)
             }
             op::READONLY_BUFFER => (1, 1),
-            op::PROTO => {
-                fixed(1, &mut at)?;
+            op::PROTO | op::FRAME => {
+                fixed(if code == op::PROTO { 1 } else { 8 }, &mut at)?;
                 (0, 0)
             }
-            op::FRAME => {
-                fixed(8, &mut at)?;
-                (0, 0)
-            }
-            op::SHORT_BINUNICODE | op::SHORT_BINBYTES | op::SHORT_BINSTRING | op::LONG1 => {
-                payload(1, &mut at)?;
-                (0, 1)
-            }
-            op::BINUNICODE | op::BINBYTES | op::BINSTRING | op::LONG4 => {
-                payload(4, &mut at)?;
-                (0, 1)
-            }
-            op::BINUNICODE8 | op::BINBYTES8 | op::BYTEARRAY8 => {
-                payload(8, &mut at)?;
+            op::SHORT_BINUNICODE
+            | op::SHORT_BINBYTES
+            | op::SHORT_BINSTRING
+            | op::LONG1
+            | op::BINUNICODE
+            | op::BINBYTES
+            | op::BINSTRING
+            | op::LONG4
+            | op::BINUNICODE8
+            | op::BINBYTES8
+            | op::BYTEARRAY8 => {
+                payload(length_width(code), &mut at)?;
                 (0, 1)
             }
             op::INT | op::LONG | op::FLOAT | op::STRING | op::UNICODE | op::GET | op::PERSID => {
@@ -200,6 +190,24 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
             return None;
         }
         height = height - pops + pushes;
+    }
+}
+
+/// The width of the integer argument of BININT*, BINGET/LONG_BINGET, EXT*.
+fn int_arg_width(code: u8) -> usize {
+    match code {
+        op::BININT1 | op::BINGET | op::EXT1 => 1,
+        op::BININT2 | op::EXT2 => 2,
+        _ => 4,
+    }
+}
+
+/// The width of the length that prefixes a str, bytes or long payload.
+fn length_width(code: u8) -> usize {
+    match code {
+        op::SHORT_BINUNICODE | op::SHORT_BINBYTES | op::SHORT_BINSTRING | op::LONG1 => 1,
+        op::BINUNICODE | op::BINBYTES | op::BINSTRING | op::LONG4 => 4,
+        _ => 8,
     }
 }
 
