@@ -187,15 +187,18 @@ fn run_nested(args: &Args, dir: &Path) -> Result<Row, Error> {
     Ok(row)
 }
 
-/// Decode time of (e) at half and full size: linear means a ratio near 2.
+/// Decode time of (e) at half, full and double size: linear means each
+/// doubling takes about twice as long.
 fn linearity(args: &Args) -> Result<String, Error> {
-    let half = pickle_core::to_vec(&workloads::shared(args.scale / 2.0))?;
-    let full = pickle_core::to_vec(&workloads::shared(args.scale))?;
-    let t_half = best(args.runs, || pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&half));
-    let t_full = best(args.runs, || pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&full));
+    let time = |scale: f64| -> Result<f64, Error> {
+        let bytes = pickle_core::to_vec(&workloads::shared(scale))?;
+        Ok(best(args.runs, || pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&bytes)).as_secs_f64().max(1e-9))
+    };
+    let (half, full, double) = (time(args.scale / 2.0)?, time(args.scale)?, time(args.scale * 2.0)?);
     Ok(format!(
-        "decode at full size / half size = {:.2} (linear is 2.00)",
-        t_full.as_secs_f64() / t_half.as_secs_f64().max(1e-9)
+        "typed decode time, full / half size = {:.2}, double / full size = {:.2} (linear is 2.00)",
+        full / half,
+        double / full
     ))
 }
 
