@@ -77,6 +77,15 @@ def run(job):
         ours[p] = data
     out["loads_ours"] = best(lambda: pickle.loads(ours["4"]), runs)
     out["loads_own_again"] = best(lambda: pickle.loads(own), runs)
+    if name == "e":
+        # The control for pickle-rs's linearity figure: the same doublings.
+        def loads_at(s):
+            data = pickle.dumps(build(name, s), 4)
+            return best(lambda: pickle.loads(data), runs)
+
+        half, full, double = loads_at(scale / 2), loads_at(scale), loads_at(scale * 2)
+        out["linear_full_half"] = full / half
+        out["linear_double_full"] = double / full
     return out
 
 

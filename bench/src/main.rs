@@ -109,7 +109,7 @@ fn row_child() -> Result<(), Error> {
         "d" => run_typed("d", "2M short strings", &workloads::strings(s), &args, &dir, true),
         "e" => {
             run_typed("e", "1M refs to one 5-int list", &workloads::shared(s), &args, &dir, true).and_then(|mut row| {
-                row.notes.push(linearity(&args)?);
+                row.notes.insert(0, linearity(&args)?);
                 Ok(row)
             })
         }
@@ -234,6 +234,9 @@ fn python(name: &str, args: &Args, files: &HashMap<u8, PathBuf>, row: &mut Row) 
     row.py_loads = dur("loads");
     row.py_loads_ours = dur("loads_ours");
     row.py_loads_own = dur("loads_own_again");
+    if let (Some(a), Some(b)) = (num("linear_full_half"), num("linear_double_full")) {
+        row.notes.push(format!("CPython's loads on the same sizes: full / half = {a:.2}, double / full = {b:.2}"));
+    }
     for p in [2u8, 4, 5] {
         let ours = std::fs::metadata(&files[&p])?.len() as usize;
         let cpython = num(&p.to_string()).unwrap_or(f64::NAN) as usize;
