@@ -652,18 +652,19 @@ impl<'w> Encoder<'w> {
         self.begin_list();
         let mut k = 0;
         while let Some(b) = batch_at(Batched::List, self.proto, items.len(), k) {
+            // As `write_batches`: a frame may end after each item of a
+            // MARKed batch, and after the closing opcode of an unmarked one.
             if b.marked {
                 self.out.push(op::MARK);
-                for item in &items[b.start..b.end] {
-                    item.to_pickle(self)?;
+            }
+            for item in &items[b.start..b.end] {
+                item.to_pickle(self)?;
+                if b.marked {
                     self.boundary()?;
                 }
-                self.out.push(b.closing);
-            } else {
-                for item in &items[b.start..b.end] {
-                    item.to_pickle(self)?;
-                }
-                self.out.push(b.closing);
+            }
+            self.out.push(b.closing);
+            if !b.marked {
                 self.boundary()?;
             }
             k += 1;

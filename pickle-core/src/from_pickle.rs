@@ -573,8 +573,8 @@ where
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        let new = |n| HashMap::with_capacity_and_hasher(n, S::default());
-        crate::stream::map_from_slice(bytes, opts, true, new, |m, k, v| {
+        let empty = HashMap::with_capacity_and_hasher(crate::stream::dict_capacity::<K, V>(bytes, opts), S::default());
+        crate::stream::map_from_slice(bytes, opts, empty, |m, k, v| {
             m.insert(k, v);
         })
     }
@@ -591,15 +591,9 @@ impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        crate::stream::map_from_slice(
-            bytes,
-            opts,
-            false,
-            |_| BTreeMap::new(),
-            |m, k, v| {
-                m.insert(k, v);
-            },
-        )
+        crate::stream::map_from_slice(bytes, opts, BTreeMap::new(), |m, k, v| {
+            m.insert(k, v);
+        })
     }
 }
 

@@ -28,26 +28,28 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
     // Whether stack slot 0 holds the root container.
     let mut root = false;
     let mut count = 0usize;
+    // Fixed-width argument, length-prefixed payload, newline-ended line.
+    let fixed = |n: usize, at: &mut usize| -> Option<()> {
+        *at = at.checked_add(n).filter(|&end| end <= bytes.len())?;
+        Some(())
+    };
+    let payload = |width: usize, at: &mut usize| -> Option<()> {
+        let arg = bytes.get(*at..at.checked_add(width)?)?;
+        let mut le = [0u8; 8];
+        le[..width].copy_from_slice(arg);
+        let len = usize::try_from(u64::from_le_bytes(le)).ok()?;
+        *at = at.checked_add(width)?.checked_add(len).filter(|&end| end <= bytes.len())?;
+        Some(())
+    };
+    let line = |at: &mut usize| -> Option<()> {
+        *at += bytes.get(*at..)?.iter().position(|&b| b == b'\n')? + 1;
+        Some(())
+    };
+    // Where the items above the last MARK start.
+    let fence = |marks: &[usize]| marks.last().copied().unwrap_or(0);
     loop {
         let code = *bytes.get(at)?;
         at += 1;
-        // Fixed-width argument, or a length-prefixed payload.
-        let fixed = |n: usize, at: &mut usize| -> Option<()> {
-            *at = at.checked_add(n).filter(|&end| end <= bytes.len())?;
-            Some(())
-        };
-        let payload = |width: usize, at: &mut usize| -> Option<()> {
-            let arg = bytes.get(*at..at.checked_add(width)?)?;
-            let mut le = [0u8; 8];
-            le[..width].copy_from_slice(arg);
-            let len = usize::try_from(u64::from_le_bytes(le)).ok()?;
-            *at = at.checked_add(width)?.checked_add(len).filter(|&end| end <= bytes.len())?;
-            Some(())
-        };
-        let line = |at: &mut usize| -> Option<()> {
-            *at += bytes.get(*at..)?.iter().position(|&b| b == b'\n')? + 1;
-            Some(())
-        };
         // (items popped, items pushed) for the opcodes that do not touch MARKs.
         let (pops, pushes) = match code {
             op::STOP => return root.then_some(count),
@@ -91,7 +93,7 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
             }
             op::APPENDS | op::SETITEMS | op::ADDITEMS => {
                 let k = marks.pop()?;
-                if k == 0 || k <= marks.last().copied().unwrap_or(0) {
+                if k == 0 || k <= fence(&marks) {
                     return None;
                 }
                 let n = height - k;
@@ -104,7 +106,7 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
             }
             op::APPEND | op::SETITEM => {
                 let popped = if code == op::SETITEM { 2 } else { 1 };
-                if height < popped + 1 || height - popped - 1 < marks.last().copied().unwrap_or(0) {
+                if height < popped + 1 || height - popped - 1 < fence(&marks) {
                     return None;
                 }
                 height -= popped;
@@ -141,7 +143,7 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
                     op::PUT => line(&mut at)?,
                     _ => {}
                 }
-                if height <= marks.last().copied().unwrap_or(0) {
+                if height <= fence(&marks) {
                     return None;
                 }
                 (0, 0)
@@ -181,8 +183,7 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
         };
         // A popped slot must lie above the last MARK; slot 0 (the root) is
         // never popped by anything the pass follows.
-        let fence = marks.last().copied().unwrap_or(0);
-        if height < pops || height - pops < fence || (root && height - pops == 0 && pops > 0) {
+        if height < pops || height - pops < fence(&marks) || (root && height - pops == 0 && pops > 0) {
             return None;
         }
         if code == op::BUILD && root && height == 2 {

@@ -185,17 +185,12 @@ pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &Deco
     }
 }
 
-/// Decodes a pickle whose root is a dict into a map, streaming its pairs.
-/// `new` makes the map with room for the given number of pairs (a hint), and
-/// `insert` adds one. With `presize`, a quick pass over the input
-/// ([`crate::scan`]) counts the pairs first, so a hash map never resizes;
-/// the count is capped by what the allocation budget could hold. `None` when
-/// streaming gave up.
+/// Decodes a pickle whose root is a dict into the map `empty`, streaming its
+/// pairs; `insert` adds one. `None` when streaming gave up.
 pub(crate) fn map_from_slice<'a, M, K, V>(
     bytes: &'a [u8],
     opts: &DecodeOptions,
-    presize: bool,
-    new: fn(usize) -> M,
+    empty: M,
     insert: fn(&mut M, K, V),
 ) -> Option<Result<M>>
 where
@@ -203,18 +198,22 @@ where
     K: FromPickle<'a>,
     V: FromPickle<'a>,
 {
-    let hint = if presize {
-        let budget = opts.limits.alloc_budget(bytes.len() as u64) / size_of::<(K, V)>().max(1) as u64;
-        let cap = usize::try_from(budget).unwrap_or(usize::MAX).min(opts.limits.max_container_len);
-        crate::scan::root_len(bytes, true).unwrap_or(0).min(cap)
-    } else {
-        0
-    };
-    let mut sink = MapSink { out: new(hint), insert, cache: SharedCache::default(), limits: &opts.limits };
+    let mut sink = MapSink { out: empty, insert, cache: SharedCache::default(), limits: &opts.limits };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(M::from_value(value, &opts.limits)),
         Ok(Streamed::Aborted) => None,
         Err(e) => Some(Err(e)),
     }
+}
+
+/// How many `(K, V)` pairs to make room for before decoding a pickle whose
+/// root is a dict: the count of a quick pass over the input
+/// ([`crate::scan`]), so that a hash map never resizes, capped by what the
+/// allocation budget could hold and by the container limit. 0 when the pass
+/// cannot follow the input.
+pub(crate) fn dict_capacity<K, V>(bytes: &[u8], opts: &DecodeOptions) -> usize {
+    let budget = opts.limits.alloc_budget(bytes.len() as u64) / size_of::<(K, V)>().max(1) as u64;
+    let cap = usize::try_from(budget).unwrap_or(usize::MAX).min(opts.limits.max_container_len);
+    crate::scan::root_len(bytes, true).unwrap_or(0).min(cap)
 }
