@@ -92,7 +92,7 @@ fn push_hex(out: &mut String, prefix: &str, cp: u32, width: usize) {
 }
 
 /// Python's `repr()` of a float (pickle-core writes protocol 0 floats with it).
-pub(crate) use pickle_core::float_repr;
+pub(crate) use pickle_core::text::float_repr;
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,4 @@
-"""Writes pickle-core/src/compat_tables.rs from CPython's own _compat_pickle.
+"""Writes pickle-core/src/format/compat/tables.rs from CPython's own _compat_pickle.
 
 Run from the workspace root: python3 tests/python/gen_compat_tables.py
 The tables map Python 2 names to Python 3 names (reading protocol < 3) and back
@@ -41,5 +41,5 @@ w("pub(crate) static REVERSE_IMPORT_MAPPING: &[(&str, &str)] = &[")
 for (k, v) in pairs(cp.REVERSE_IMPORT_MAPPING):
     w('    ("%s", "%s"),' % (k, v))
 w("];")
-with open("pickle-core/src/compat_tables.rs", "w") as f:
+with open("pickle-core/src/format/compat/tables.rs", "w") as f:
     f.write("\n".join(out) + "\n")

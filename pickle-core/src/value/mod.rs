@@ -9,9 +9,14 @@
 //! cycles are ordinary. Dropping a `Value` frees its arena in one flat pass,
 //! however deeply the graph nests.
 
+mod eq;
+mod graph;
+mod repr;
+
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
+
+pub(crate) use graph::cyclic_nodes;
 
 pub use num_bigint::BigInt;
 
@@ -44,10 +49,6 @@ pub enum Item {
     Node(NodeId),
 }
 
-/// A Python str that is not valid UTF-8 because it holds lone surrogates,
-/// kept as CPython's `surrogatepass` UTF-8 bytes.
-pub type SurrogateBytes<'a> = Cow<'a, [u8]>;
-
 /// A value with an identity, stored in a [`Value`]'s arena.
 #[derive(Debug, Clone)]
 pub enum Node<'a> {
@@ -58,7 +59,7 @@ pub enum Node<'a> {
     /// A str. Borrowed from the input where the encoding allows.
     Str(Cow<'a, str>),
     /// A str holding lone surrogates (`'\ud800'`), as surrogatepass UTF-8.
-    SurrogateStr(SurrogateBytes<'a>),
+    SurrogateStr(Cow<'a, [u8]>),
     /// `bytes`. Borrowed from the input where the encoding allows.
     Bytes(Cow<'a, [u8]>),
     /// `bytearray`.
@@ -387,153 +388,6 @@ impl<'a> Value<'a> {
         let nodes = self.nodes.into_iter().map(Node::into_owned).collect();
         Value { nodes, offsets: self.offsets, root: self.root }
     }
-
-    /// The part of the graph reachable from `item`, as a value of its own
-    /// (nodes renumbered, sharing and cycles kept). Walks iteratively.
-    pub fn extract(&self, item: Item) -> Value<'a> {
-        let mut map: HashMap<NodeId, NodeId> = HashMap::new();
-        let mut order: Vec<NodeId> = Vec::new();
-        let mut todo: Vec<NodeId> = Vec::new();
-        let visit = |it: Item, map: &mut HashMap<NodeId, NodeId>, order: &mut Vec<NodeId>, todo: &mut Vec<NodeId>| {
-            if let Item::Node(id) = it
-                && id.index() < self.nodes.len()
-                && !map.contains_key(&id)
-            {
-                map.insert(id, NodeId(order.len() as u32));
-                order.push(id);
-                todo.push(id);
-            }
-        };
-        visit(item, &mut map, &mut order, &mut todo);
-        while let Some(id) = todo.pop() {
-            self.nodes[id.index()].for_each_child(|c| visit(c, &mut map, &mut order, &mut todo));
-        }
-        let remap = |it: Item| match it {
-            Item::Node(id) => map.get(&id).map_or(Item::None, |&n| Item::Node(n)),
-            other => other,
-        };
-        let mut out = Value::new();
-        for id in order {
-            let mut node = self.nodes[id.index()].clone();
-            node.map_items(remap);
-            out.nodes.push(node);
-            out.offsets.push(self.offsets[id.index()]);
-        }
-        out.root = remap(item);
-        out
-    }
-
-    /// How many times each node is referenced from the graph reachable from
-    /// the root (the root itself counts once). Walks iteratively.
-    pub(crate) fn ref_counts(&self) -> Vec<u32> {
-        let mut counts = vec![0u32; self.nodes.len()];
-        let mut todo = Vec::new();
-        let mut visit = |item: Item, todo: &mut Vec<NodeId>| {
-            if let Item::Node(id) = item
-                && let Some(count) = counts.get_mut(id.index())
-            {
-                *count = count.saturating_add(1);
-                if *count == 1 {
-                    todo.push(id);
-                }
-            }
-        };
-        visit(self.root, &mut todo);
-        while let Some(id) = todo.pop() {
-            self.nodes[id.index()].for_each_child(|child| visit(child, &mut todo));
-        }
-        counts
-    }
-}
-
-/// Marks the nodes that lie on a cycle (in a strongly connected component
-/// with more than one node, or with an edge to itself), reachable from the
-/// root. Iterative Tarjan, so deep graphs cost heap, not stack.
-pub(crate) fn cyclic_nodes(value: &Value<'_>) -> Vec<bool> {
-    let n = value.nodes.len();
-    let mut t = Tarjan {
-        value,
-        index: vec![u32::MAX; n],
-        low: vec![0; n],
-        on_stack: vec![false; n],
-        cyclic: vec![false; n],
-        stack: Vec::new(),
-        calls: Vec::new(),
-        next: 0,
-    };
-    if let Item::Node(root) = value.root
-        && root.index() < n
-    {
-        t.run(root);
-    }
-    t.cyclic
-}
-
-struct Tarjan<'x, 'a> {
-    value: &'x Value<'a>,
-    index: Vec<u32>,
-    low: Vec<u32>,
-    on_stack: Vec<bool>,
-    cyclic: Vec<bool>,
-    stack: Vec<NodeId>,
-    /// The DFS path: each node with its children and how many are done.
-    calls: Vec<(NodeId, Vec<NodeId>, usize)>,
-    next: u32,
-}
-
-impl Tarjan<'_, '_> {
-    fn enter(&mut self, id: NodeId) {
-        let i = id.index();
-        self.index[i] = self.next;
-        self.low[i] = self.next;
-        self.next += 1;
-        self.stack.push(id);
-        self.on_stack[i] = true;
-        let mut kids = Vec::new();
-        self.value.nodes[i].for_each_child(|c| {
-            if let Item::Node(c) = c
-                && c.index() < self.value.nodes.len()
-            {
-                kids.push(c)
-            }
-        });
-        self.calls.push((id, kids, 0));
-    }
-
-    fn run(&mut self, root: NodeId) {
-        self.enter(root);
-        while let Some((id, kids, done)) = self.calls.last_mut() {
-            let id = *id;
-            if let Some(&kid) = kids.get(*done) {
-                *done += 1;
-                let (k, i) = (kid.index(), id.index());
-                if kid == id {
-                    self.cyclic[i] = true;
-                }
-                if self.index[k] == u32::MAX {
-                    self.enter(kid);
-                } else if self.on_stack[k] {
-                    self.low[i] = self.low[i].min(self.index[k]);
-                }
-                continue;
-            }
-            self.calls.pop();
-            let i = id.index();
-            if let Some((parent, _, _)) = self.calls.last() {
-                let p = parent.index();
-                self.low[p] = self.low[p].min(self.low[i]);
-            }
-            if self.low[i] == self.index[i] {
-                let pos = self.stack.iter().rposition(|&m| m == id).unwrap_or(0);
-                let members = self.stack.split_off(pos);
-                let is_cycle = members.len() > 1;
-                for m in members {
-                    self.on_stack[m.index()] = false;
-                    self.cyclic[m.index()] |= is_cycle;
-                }
-            }
-        }
-    }
 }
 
 impl<'a> Node<'a> {
@@ -649,219 +503,6 @@ impl<'a> Node<'a> {
             Node::PersId(p) => Node::PersId(p),
             Node::Ext(c) => Node::Ext(c),
             Node::Buffer { index, readonly } => Node::Buffer { index, readonly },
-        }
-    }
-}
-
-/// Two values are equal when their graphs have the same shape from the root:
-/// the same data, and the same sharing. A node shared in one must be shared
-/// in the other, and cycles must match. Floats compare by bits, so a NaN
-/// equals the same NaN. Unreachable nodes and offsets do not matter.
-impl PartialEq for Value<'_> {
-    fn eq(&self, other: &Value<'_>) -> bool {
-        GraphEq { a: self, b: other, map_ab: HashMap::new(), map_ba: HashMap::new(), todo: Vec::new() }.run()
-    }
-}
-
-struct GraphEq<'x, 'a, 'b> {
-    a: &'x Value<'a>,
-    b: &'x Value<'b>,
-    map_ab: HashMap<NodeId, NodeId>,
-    map_ba: HashMap<NodeId, NodeId>,
-    todo: Vec<(NodeId, NodeId)>,
-}
-
-impl GraphEq<'_, '_, '_> {
-    fn run(mut self) -> bool {
-        if !self.item(self.a.root, self.b.root) {
-            return false;
-        }
-        while let Some((x, y)) = self.todo.pop() {
-            if !self.node(x, y) {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Compares two items; pairs of nodes seen for the first time are queued.
-    fn item(&mut self, x: Item, y: Item) -> bool {
-        match (x, y) {
-            (Item::None, Item::None) => true,
-            (Item::Bool(p), Item::Bool(q)) => p == q,
-            (Item::Int(p), Item::Int(q)) => p == q,
-            (Item::Float(p), Item::Float(q)) => p.to_bits() == q.to_bits(),
-            (Item::Node(p), Item::Node(q)) => {
-                if p.index() >= self.a.nodes.len() || q.index() >= self.b.nodes.len() {
-                    return false;
-                }
-                match (self.map_ab.get(&p), self.map_ba.get(&q)) {
-                    (Some(&mq), Some(&mp)) => mq == q && mp == p,
-                    (None, None) => {
-                        self.map_ab.insert(p, q);
-                        self.map_ba.insert(q, p);
-                        self.todo.push((p, q));
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            _ => false,
-        }
-    }
-
-    fn items(&mut self, xs: &[Item], ys: &[Item]) -> bool {
-        xs.len() == ys.len() && xs.iter().zip(ys).all(|(&x, &y)| self.item(x, y))
-    }
-
-    fn pairs(&mut self, xs: &[(Item, Item)], ys: &[(Item, Item)]) -> bool {
-        xs.len() == ys.len() && xs.iter().zip(ys).all(|(&(k, v), &(l, w))| self.item(k, l) && self.item(v, w))
-    }
-
-    fn node(&mut self, x: NodeId, y: NodeId) -> bool {
-        let (a, b) = (self.a, self.b);
-        match (a.node(x), b.node(y)) {
-            (Node::BigInt(p), Node::BigInt(q)) => p == q,
-            (Node::Complex(r1, i1), Node::Complex(r2, i2)) => {
-                r1.to_bits() == r2.to_bits() && i1.to_bits() == i2.to_bits()
-            }
-            (Node::Str(p), Node::Str(q)) => p == q,
-            (Node::SurrogateStr(p), Node::SurrogateStr(q)) => p == q,
-            (Node::Bytes(p), Node::Bytes(q)) => p == q,
-            (Node::ByteArray(p), Node::ByteArray(q)) => p == q,
-            (Node::List(p), Node::List(q))
-            | (Node::Tuple(p), Node::Tuple(q))
-            | (Node::Set(p), Node::Set(q))
-            | (Node::FrozenSet(p), Node::FrozenSet(q)) => self.items(p, q),
-            (Node::Dict(p), Node::Dict(q)) => self.pairs(p, q),
-            (Node::Global(p), Node::Global(q)) => p == q,
-            (Node::Object(p), Node::Object(q)) => {
-                p.construct == q.construct
-                    && self.item(p.class, q.class)
-                    && self.items(&p.args, &q.args)
-                    && self.pairs(&p.kwargs, &q.kwargs)
-                    && match (p.state, q.state) {
-                        (Some(s), Some(t)) => self.item(s, t),
-                        (None, None) => true,
-                        _ => false,
-                    }
-                    && self.items(&p.list_items, &q.list_items)
-                    && self.pairs(&p.dict_items, &q.dict_items)
-                    && self.items(&p.set_items, &q.set_items)
-            }
-            (Node::PersId(p), Node::PersId(q)) => self.item(*p, *q),
-            (Node::Ext(p), Node::Ext(q)) => p == q,
-            (Node::Buffer { index: i, readonly: r }, Node::Buffer { index: j, readonly: s }) => i == j && r == s,
-            _ => false,
-        }
-    }
-}
-
-/// Prints a Python-like repr. Shared nodes print each time they are reached;
-/// a node reached again inside itself prints as `...`, and nesting deeper
-/// than 64 levels prints as `...` too, so printing never recurses deeply.
-impl fmt::Debug for Value<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut open = Vec::new();
-        ReprWriter { value: self, open: &mut open }.item(f, self.root)
-    }
-}
-
-const REPR_DEPTH: usize = 64;
-
-struct ReprWriter<'x, 'a> {
-    value: &'x Value<'a>,
-    open: &'x mut Vec<NodeId>,
-}
-
-impl ReprWriter<'_, '_> {
-    fn item(&mut self, f: &mut fmt::Formatter<'_>, item: Item) -> fmt::Result {
-        match item {
-            Item::None => f.write_str("None"),
-            Item::Bool(true) => f.write_str("True"),
-            Item::Bool(false) => f.write_str("False"),
-            Item::Int(i) => write!(f, "{i}"),
-            Item::Float(x) => write!(f, "{x:?}"),
-            Item::Node(id) => {
-                if self.open.contains(&id) || self.open.len() >= REPR_DEPTH {
-                    return f.write_str("...");
-                }
-                let Some(node) = self.value.nodes.get(id.index()) else {
-                    return f.write_str("<invalid node>");
-                };
-                self.open.push(id);
-                let result = self.node(f, node);
-                self.open.pop();
-                result
-            }
-        }
-    }
-
-    fn seq(&mut self, f: &mut fmt::Formatter<'_>, open: &str, items: &[Item], close: &str) -> fmt::Result {
-        f.write_str(open)?;
-        for (i, &item) in items.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            self.item(f, item)?;
-        }
-        f.write_str(close)
-    }
-
-    fn pairs(&mut self, f: &mut fmt::Formatter<'_>, pairs: &[(Item, Item)]) -> fmt::Result {
-        f.write_str("{")?;
-        for (i, &(k, v)) in pairs.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            self.item(f, k)?;
-            f.write_str(": ")?;
-            self.item(f, v)?;
-        }
-        f.write_str("}")
-    }
-
-    fn node(&mut self, f: &mut fmt::Formatter<'_>, node: &Node<'_>) -> fmt::Result {
-        match node {
-            Node::BigInt(b) => write!(f, "{b}"),
-            Node::Complex(re, im) => write!(f, "complex({re:?}, {im:?})"),
-            Node::Str(s) => write!(f, "{s:?}"),
-            Node::SurrogateStr(s) => write!(f, "{:?}", String::from_utf8_lossy(s)),
-            Node::Bytes(b) => write!(f, "b'{}'", b.escape_ascii()),
-            Node::ByteArray(b) => write!(f, "bytearray(b'{}')", b.escape_ascii()),
-            Node::List(items) => self.seq(f, "[", items, "]"),
-            Node::Tuple(items) if items.len() == 1 => self.seq(f, "(", items, ",)"),
-            Node::Tuple(items) => self.seq(f, "(", items, ")"),
-            Node::Dict(pairs) => self.pairs(f, pairs),
-            Node::Set(items) => self.seq(f, "set([", items, "])"),
-            Node::FrozenSet(items) => self.seq(f, "frozenset([", items, "])"),
-            Node::Global(g) => write!(f, "<global {g}>"),
-            Node::Object(obj) => {
-                f.write_str("<object ")?;
-                self.item(f, obj.class)?;
-                self.seq(f, "(", &obj.args, ")")?;
-                if let Some(state) = obj.state {
-                    f.write_str(" state=")?;
-                    self.item(f, state)?;
-                }
-                if !obj.list_items.is_empty() {
-                    self.seq(f, " list_items=[", &obj.list_items, "]")?;
-                }
-                if !obj.dict_items.is_empty() {
-                    f.write_str(" dict_items=")?;
-                    self.pairs(f, &obj.dict_items)?;
-                }
-                f.write_str(">")
-            }
-            Node::PersId(pid) => {
-                f.write_str("<persistent id ")?;
-                self.item(f, *pid)?;
-                f.write_str(">")
-            }
-            Node::Ext(code) => write!(f, "<extension {code}>"),
-            Node::Buffer { index, readonly } => {
-                write!(f, "<buffer {index}{}>", if *readonly { " readonly" } else { "" })
-            }
         }
     }
 }

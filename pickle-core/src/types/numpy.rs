@@ -22,11 +22,11 @@
 //! `with = "pickle_core::numpy::vec"`, or by calling [`vec::to_pickle`] and
 //! [`vec::from_pickle`] from hand-written impls.
 
-use crate::encoder::Encoder;
+use crate::de::{Context, FromPickle};
 use crate::error::{Error, ErrorKind, Result};
-use crate::from_pickle::{Context, FromPickle};
-use crate::to_pickle::ToPickle;
-use crate::value::{Construct, Item, Node};
+use crate::pyclass::{PyModuleBuilder, PyType, TypeHint};
+use crate::ser::{Encoder, ToPickle};
+use crate::value::{Construct, Global, Item, Node};
 
 mod private {
     pub trait Sealed {}
@@ -193,7 +193,13 @@ impl<'a, T: Element> FromPickle<'a> for NdArray<T> {
     }
 }
 
-fn is(global: Option<&crate::value::Global<'_>>, modules: &[&str], name: &str) -> bool {
+impl<T: Element> PyType for NdArray<T> {
+    fn py_type(_: &mut PyModuleBuilder) -> TypeHint {
+        TypeHint::class("numpy", "ndarray")
+    }
+}
+
+fn is(global: Option<&Global<'_>>, modules: &[&str], name: &str) -> bool {
     global.is_some_and(|g| g.name == name && modules.contains(&g.module.as_ref()))
 }
 
@@ -270,9 +276,9 @@ fn check_dtype<T: Element>(cx: &Context<'_, '_>, dtype: Item) -> Result<bool> {
 /// (flattened in C order).
 pub mod vec {
     use super::{Element, NdArray, read_array, write_array};
-    use crate::encoder::Encoder;
+    use crate::de::Context;
     use crate::error::Result;
-    use crate::from_pickle::Context;
+    use crate::ser::Encoder;
     use crate::value::Item;
 
     /// Writes `items` as a 1-D array.

@@ -13,80 +13,13 @@
 //! STOP), the machine gives up: if nothing was consumed yet it simply goes on
 //! building the whole graph, otherwise the caller decodes again without a sink.
 
-use crate::decode::DecodeOptions;
+use super::from_pickle::{Context, FromPickle, SharedCache};
+use super::input::SliceInput;
+use super::machine::Machine;
+use super::sink::{Sink, Streamed};
 use crate::error::Result;
-use crate::from_pickle::{Context, FromPickle, SharedCache};
-use crate::limits::Limits;
-use crate::machine::Machine;
-use crate::read::SliceInput;
-use crate::value::{Item, NodeId, Value};
-
-/// What receives the root container's items.
-pub(crate) trait Sink<'a> {
-    /// Whether the sink takes a dict's pairs (else a list's items).
-    fn wants_dict(&self) -> bool;
-    /// Items appended to the root list `root`, in order.
-    fn items(&mut self, value: &Value<'a>, root: Item, items: &[Item]) -> Result<()>;
-    /// Pairs set on the root dict `root`, in order.
-    fn pairs(&mut self, value: &Value<'a>, root: Item, pairs: &[(Item, Item)]) -> Result<()>;
-    /// The arena freed the nodes at `floor` and above: forget anything built
-    /// for them, since their ids will be reused.
-    fn forget_from(&mut self, floor: usize);
-}
-
-/// The machine's bookkeeping for a sink.
-pub(crate) struct Stream<'o, 'a> {
-    pub(crate) sink: &'o mut dyn Sink<'a>,
-    /// The root container, once the stream has created it.
-    pub(crate) root: Option<NodeId>,
-    /// Nodes below this existed when the current window of items began.
-    pub(crate) floor: usize,
-    /// The machine's count of memo writes when the window began.
-    pub(crate) memo_writes: u64,
-    /// Whether a node below `floor` changed during the window.
-    pub(crate) dirty: bool,
-    /// Whether items went to the sink since the window began.
-    pub(crate) pending: bool,
-    /// Whether any item went to the sink at all.
-    pub(crate) consumed: bool,
-    /// Whether streaming gave up after consuming items.
-    pub(crate) aborted: bool,
-}
-
-impl<'o, 'a> Stream<'o, 'a> {
-    pub(crate) fn new(sink: &'o mut dyn Sink<'a>) -> Self {
-        Stream {
-            sink,
-            root: None,
-            floor: 0,
-            memo_writes: 0,
-            dirty: false,
-            pending: false,
-            consumed: false,
-            aborted: false,
-        }
-    }
-
-    /// The sink failed to convert an item. Until STOP confirms that the
-    /// streamed list is the pickle's root, that failure is not the answer
-    /// (the list may sit inside a tuple whose conversion succeeds), so
-    /// streaming gives up and the whole graph decides.
-    pub(crate) fn give_up(&mut self, e: crate::error::Error) -> crate::error::Error {
-        self.consumed = true;
-        self.aborted = true;
-        e
-    }
-}
-
-/// How a streaming run ended.
-pub(crate) enum Streamed<'a> {
-    /// The sink holds the result.
-    Consumed,
-    /// Nothing went to the sink: the whole graph, to convert as usual.
-    Whole(Value<'a>),
-    /// Streaming gave up after consuming items: decode again without it.
-    Aborted,
-}
+use crate::options::{DecodeOptions, Limits};
+use crate::value::{Item, Value};
 
 struct VecSink<'l, T> {
     out: Vec<T>,
@@ -209,11 +142,11 @@ where
 
 /// How many `(K, V)` pairs to make room for before decoding a pickle whose
 /// root is a dict: the count of a quick pass over the input
-/// ([`crate::scan`]), so that a hash map never resizes, capped by what the
+/// (`scan.rs`), so that a hash map never resizes, capped by what the
 /// allocation budget could hold and by the container limit. 0 when the pass
 /// cannot follow the input.
 pub(crate) fn dict_capacity<K, V>(bytes: &[u8], opts: &DecodeOptions) -> usize {
     let budget = opts.limits.alloc_budget(bytes.len() as u64) / size_of::<(K, V)>().max(1) as u64;
     let cap = usize::try_from(budget).unwrap_or(usize::MAX).min(opts.limits.max_container_len);
-    crate::scan::root_len(bytes, true).unwrap_or(0).min(cap)
+    super::scan::root_len(bytes, true).unwrap_or(0).min(cap)
 }

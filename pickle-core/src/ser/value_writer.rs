@@ -2,9 +2,11 @@
 //! with every node that is referenced more than once memoized, so Python
 //! gets back the same sharing and cycles.
 
-use crate::encoder::{Batched, Encoder, MemoKey, batch_at};
+use super::Encoder;
+use super::batch::{Batched, batch_at};
 use crate::error::{Error, ErrorKind, Result};
-use crate::opcodes as op;
+use crate::format::opcodes as op;
+use crate::identity::MemoKey;
 use crate::value::{Construct, Item, Node, NodeId, Object, Value};
 
 /// Which run of items a batched writer works through.

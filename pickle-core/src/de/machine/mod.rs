@@ -7,13 +7,13 @@ use std::collections::HashMap;
 
 use num_bigint::BigInt;
 
-use crate::compat;
-use crate::decode::{DecodeOptions, StringEncoding};
+use super::input::{Chunk, Input, Short};
+use super::sink::{Sink, Stream, Streamed};
 use crate::error::{Error, ErrorKind, Result};
-use crate::opcodes::{self as op, name as op_name};
-use crate::read::{Chunk, Input, Short};
-use crate::stream::{Sink, Stream, Streamed};
-use crate::text::{self, IntError, ParsedInt, PyText};
+use crate::format::compat;
+use crate::format::opcodes::{self as op, name as op_name};
+use crate::format::text::{self, IntError, ParsedInt, PyText};
+use crate::options::{DecodeOptions, StringEncoding};
 use crate::value::{Construct, Global, Item, Node, Object, Value};
 
 /// Memory charged per node, per stack or container item, per memo slot.

@@ -1,4 +1,13 @@
-//! [`PyClass`]: the Python class a Rust type is pickled as.
+//! Rust types as Python classes: [`PyClass`] (the class a derived type is
+//! pickled as), reading and writing instances the way CPython makes them
+//! (`instance.rs`), and the generated Python module with its type hints
+//! ([`PyModuleBuilder`], [`PyType`]; `module.rs`, std impls in `impls.rs`).
+
+mod impls;
+pub(crate) mod instance;
+mod module;
+
+pub use module::{ClassDef, FieldDef, PyModuleBuilder, PyType, TypeHint};
 
 /// A Rust type written as instances of a Python class, as `#[derive(Pickle)]`
 /// declares it.

@@ -94,8 +94,8 @@ pub(crate) fn parse_float(text: &[u8]) -> Option<f64> {
 /// `-0.0`, `nan`, `inf`).
 ///
 /// ```
-/// assert_eq!(pickle_core::float_repr(1e100), "1e+100");
-/// assert_eq!(pickle_core::float_repr(2.0), "2.0");
+/// assert_eq!(pickle_core::text::float_repr(1e100), "1e+100");
+/// assert_eq!(pickle_core::text::float_repr(2.0), "2.0");
 /// ```
 pub fn float_repr(x: f64) -> String {
     if x.is_nan() {

@@ -1,7 +1,9 @@
 //! Python 2 <-> Python 3 name mapping, as CPython's `_compat_pickle` does it
 //! when `fix_imports` is on (the default).
 
-use crate::compat_tables::{IMPORT_MAPPING, NAME_MAPPING, Name, REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING};
+mod tables;
+
+use tables::{IMPORT_MAPPING, NAME_MAPPING, Name, REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING};
 
 fn lookup_name(table: &[(Name, Name)], module: &str, name: &str) -> Option<Name> {
     table.binary_search_by(|((m, n), _)| (*m, *n).cmp(&(module, name))).ok().map(|i| table[i].1)

@@ -1,4 +1,4 @@
-//! `ToPickle`: how a Rust value writes itself, and the impls for std types.
+//! [`ToPickle`] for std types, and the table of how they map to Python.
 //!
 //! | Rust | Python |
 //! |---|---|
@@ -9,7 +9,7 @@
 //! | `()` | `None` |
 //! | `Option<T>` | `None` or the value |
 //! | `Vec<T>`, `VecDeque<T>`, `[T; N]`, `[T]` | `list` |
-//! | `Vec<u8>`, `[u8; N]`, `&[u8]`, [`Bytes`] | `bytes` |
+//! | `Vec<u8>`, `[u8; N]`, `&[u8]`, [`Bytes`](crate::Bytes) | `bytes` |
 //! | tuples of 1 to 12 items | `tuple` |
 //! | `HashMap`, `BTreeMap` | `dict` |
 //! | `HashSet`, `BTreeSet` | `set` |
@@ -26,38 +26,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::encoder::Encoder;
+use super::{Encoder, ToPickle};
 use crate::error::Result;
-
-/// A Rust value that can be written as a pickle.
-///
-/// Implement it by calling the [`Encoder`]'s `write_*` methods, or derive it
-/// with `#[derive(Pickle)]`.
-pub trait ToPickle {
-    /// Writes `self` as one Python object.
-    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()>;
-
-    /// Writes a slice of `Self` as one Python object: a list, except for
-    /// `u8`, whose slices are `bytes`.
-    #[doc(hidden)]
-    fn slice_to_pickle(items: &[Self], enc: &mut Encoder<'_>) -> Result<()>
-    where
-        Self: Sized,
-    {
-        enc.write_slice(items)
-    }
-
-    /// Writes a sequence of `Self` given by reference, with the same rule as
-    /// [`slice_to_pickle`](ToPickle::slice_to_pickle).
-    #[doc(hidden)]
-    fn iter_to_pickle<'x, I>(items: I, enc: &mut Encoder<'_>) -> Result<()>
-    where
-        I: Iterator<Item = &'x Self>,
-        Self: Sized + 'x,
-    {
-        enc.write_list(items)
-    }
-}
+use crate::value::Value;
 
 impl<T: ToPickle + ?Sized> ToPickle for &T {
     #[inline]
@@ -303,29 +274,8 @@ impl<T: ToPickle + ?Sized> ToPickle for Arc<T> {
     }
 }
 
-/// Python `bytes`, for when a plain `Vec<u8>` field should say so in its
-/// type. Borrowed when read from a slice.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Bytes<'a>(pub Cow<'a, [u8]>);
-
-impl ToPickle for Bytes<'_> {
+impl ToPickle for Value<'_> {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
-        enc.write_bytes(&self.0)
-    }
-}
-
-/// Python `bytearray`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct ByteArray(pub Vec<u8>);
-
-impl ToPickle for ByteArray {
-    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
-        enc.write_bytearray(&self.0)
-    }
-}
-
-impl ToPickle for crate::value::Value<'_> {
-    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
-        crate::value_writer::write_value(enc, self)
+        super::value_writer::write_value(enc, self)
     }
 }

@@ -1,68 +1,27 @@
-//! Decoding entry points and their options.
+//! bytes -> graph -> Rust: the decoding entry points.
+//!
+//! The pickle machine (`machine/`) reads opcodes from an input (`input.rs`)
+//! and builds a [`Value`] graph, or hands a streamed root container's items
+//! to a sink (`sink.rs`, `stream.rs`). [`FromPickle`] (`from_pickle.rs`,
+//! std impls in `impls.rs`) turns the graph into Rust values.
+
+mod from_pickle;
+mod impls;
+mod input;
+mod machine;
+pub(crate) mod scan;
+mod sink;
+mod stream;
 
 use std::io;
 
+pub use from_pickle::{Context, FromPickle, FromPickleOwned};
+
 use crate::error::Result;
-use crate::from_pickle::FromPickle;
-use crate::limits::Limits;
-use crate::machine::Machine;
-use crate::read::{CopyingSliceInput, ReaderInput, SliceInput};
+use crate::options::DecodeOptions;
 use crate::value::Value;
-
-/// How Python 2 `str` data (the `STRING`, `BINSTRING` and
-/// `SHORT_BINSTRING` opcodes) is decoded, as the `encoding` argument of
-/// Python's `pickle.load` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum StringEncoding {
-    /// ASCII: any other byte is an error. Python's default.
-    #[default]
-    Ascii,
-    /// UTF-8.
-    Utf8,
-    /// Latin-1: every byte is a code point. Reads NumPy arrays and datetimes
-    /// pickled by Python 2.
-    Latin1,
-    /// Keep them as `bytes`.
-    Bytes,
-}
-
-/// Options for decoding, built by value:
-/// `DecodeOptions::default().encoding(StringEncoding::Latin1)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeOptions {
-    pub(crate) encoding: StringEncoding,
-    pub(crate) limits: Limits,
-    pub(crate) fix_imports: bool,
-}
-
-impl Default for DecodeOptions {
-    fn default() -> Self {
-        DecodeOptions { encoding: StringEncoding::Ascii, limits: Limits::DEFAULT, fix_imports: true }
-    }
-}
-
-impl DecodeOptions {
-    /// How to decode Python 2 strings.
-    pub fn encoding(mut self, encoding: StringEncoding) -> Self {
-        self.encoding = encoding;
-        self
-    }
-
-    /// The limits that bound decoding.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Whether to map Python 2 names (`__builtin__`, `copy_reg`, ...) to
-    /// Python 3 names in protocol 0-2 streams, as CPython's `fix_imports`
-    /// does. On by default.
-    pub fn fix_imports(mut self, fix: bool) -> Self {
-        self.fix_imports = fix;
-        self
-    }
-}
+use input::{CopyingSliceInput, ReaderInput, SliceInput};
+use machine::Machine;
 
 /// Decodes a pickle from a byte slice. Strings and bytes borrow from
 /// `bytes` where the encoding allows, so `&str` and `&[u8]` fields cost no

@@ -10,7 +10,7 @@
 //! follow makes it answer `None`, and the caller caps the answer by its
 //! allocation budget.
 
-use crate::opcodes as op;
+use crate::format::opcodes as op;
 
 /// The most MARKs the pass tracks before it gives up (a hint is not worth
 /// more memory than that).

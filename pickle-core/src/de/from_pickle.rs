@@ -1,0 +1,267 @@
+//! [`FromPickle`]: how a Rust value is built from a decoded graph, and the
+//! [`Context`] it reads through. The std impls are in `impls.rs`.
+
+use std::any::{Any, TypeId};
+use std::rc::Rc;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::identity::AddrMap;
+use crate::options::{DecodeOptions, Limits};
+use crate::value::{Item, Node, NodeId, Value};
+
+/// A Rust value that can be built from a decoded pickle.
+///
+/// `'a` is the lifetime of the input, so that `&'a str` and `&'a [u8]` can
+/// borrow from it. Implement it with [`Context`]'s helpers, or derive it with
+/// `#[derive(Pickle)]`.
+pub trait FromPickle<'a>: Sized {
+    /// Builds `Self` from `item` of the graph `cx` reads.
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self>;
+
+    /// Builds `Self` from a whole decoded value.
+    #[doc(hidden)]
+    fn from_value(value: Value<'a>, limits: &Limits) -> Result<Self> {
+        let mut cx = Context::new(&value, limits);
+        cx.decode(value.root())
+    }
+
+    /// Decodes a whole slice into `Self` without building the whole graph
+    /// first, where `Self` can (a collection whose items stream in); `None`
+    /// to decode the usual way.
+    #[doc(hidden)]
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        let _ = (bytes, opts);
+        None
+    }
+
+    /// The value for another reference to the node `previous` was built
+    /// from, when `Self` shares rather than copies (`Rc`, `Arc`): streamed
+    /// collections then skip converting repeated references.
+    #[doc(hidden)]
+    fn repeat(previous: &Self) -> Option<Self> {
+        let _ = previous;
+        None
+    }
+
+    /// Builds a `Vec<Self>`: from a list or tuple, except for `u8`, which also
+    /// reads bytes and bytearray.
+    #[doc(hidden)]
+    fn vec_from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Vec<Self>> {
+        let items = cx.sequence(item, "a list")?;
+        let mut out = Vec::with_capacity(items.len());
+        for &it in items {
+            out.push(cx.decode(it)?);
+        }
+        Ok(out)
+    }
+}
+
+/// A type that can be built from a pickle without borrowing from the input,
+/// as `from_reader` needs.
+pub trait FromPickleOwned: for<'a> FromPickle<'a> {}
+impl<T> FromPickleOwned for T where T: for<'a> FromPickle<'a> {}
+
+/// What `FromPickle` impls read through: the graph, the recursion limit,
+/// and the `Rc`/`Arc` values already built for shared nodes.
+pub struct Context<'c, 'a> {
+    value: &'c Value<'a>,
+    max_recursion: usize,
+    depth: usize,
+    /// The offset of the innermost node being converted, for errors about
+    /// scalars (which carry no offset of their own).
+    near: Option<u64>,
+    shared: SharedCache,
+    open: Vec<NodeId>,
+}
+
+/// The `Rc`/`Arc` values built for shared nodes, kept across conversions of
+/// one stream's items.
+#[derive(Default)]
+pub(crate) struct SharedCache {
+    map: AddrMap<(NodeId, TypeId), Rc<dyn Any>>,
+    /// The last value handed out: many references to one node (the common
+    /// case) then cost a comparison instead of a hash lookup.
+    last: Option<((NodeId, TypeId), Rc<dyn Any>)>,
+}
+
+impl SharedCache {
+    /// Forgets the values of nodes at `floor` and above, which the arena
+    /// has freed (their ids will be reused).
+    pub(crate) fn forget_from(&mut self, floor: usize) {
+        if !self.map.is_empty() {
+            self.map.retain(|(id, _), _| id.index() < floor);
+        }
+        if self.last.as_ref().is_some_and(|((id, _), _)| id.index() >= floor) {
+            self.last = None;
+        }
+    }
+}
+
+impl std::fmt::Debug for Context<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context").field("depth", &self.depth).field("near", &self.near).finish()
+    }
+}
+
+impl<'c, 'a> Context<'c, 'a> {
+    /// A context over `value`, with the recursion limit of `limits`.
+    pub fn new(value: &'c Value<'a>, limits: &Limits) -> Self {
+        Context {
+            value,
+            max_recursion: limits.max_recursion,
+            depth: 0,
+            near: None,
+            shared: SharedCache::default(),
+            open: Vec::new(),
+        }
+    }
+
+    /// A context for the items of `container` that reuses the shared values
+    /// of an earlier one: errors about scalar items name the container's
+    /// offset, as they do when the container itself is converted.
+    pub(crate) fn with_cache(value: &'c Value<'a>, container: Item, limits: &Limits, cache: SharedCache) -> Self {
+        let mut cx = Context::new(value, limits);
+        cx.shared = cache;
+        cx.near = value.offset(container);
+        cx.depth = 1;
+        cx
+    }
+
+    /// The shared values built so far, for the next context.
+    pub(crate) fn into_cache(self) -> SharedCache {
+        self.shared
+    }
+
+    /// The graph being read.
+    pub fn value(&self) -> &'c Value<'a> {
+        self.value
+    }
+
+    /// Builds a `T` from `item`, counting the recursion.
+    #[inline]
+    pub fn decode<T: FromPickle<'a>>(&mut self, item: Item) -> Result<T> {
+        if self.depth >= self.max_recursion {
+            return Err(Error::new(
+                ErrorKind::LimitExceeded,
+                self.offset_of(item),
+                format!(
+                    "recursion limit of {} reached while converting the value{}",
+                    self.max_recursion,
+                    self.at(item)
+                ),
+            ));
+        }
+        self.depth += 1;
+        let saved = self.near;
+        if let Some(off) = self.value.offset(item) {
+            self.near = Some(off);
+        }
+        let result = T::from_pickle(self, item);
+        self.near = saved;
+        self.depth -= 1;
+        result
+    }
+
+    fn offset_of(&self, item: Item) -> Option<u64> {
+        self.value.offset(item).or(self.near)
+    }
+
+    /// " at byte N" or " inside the value at byte N", for messages.
+    fn at(&self, item: Item) -> String {
+        match (self.value.offset(item), self.near) {
+            (Some(off), _) => format!(" at byte {off}"),
+            (None, Some(off)) => format!(" inside the value at byte {off}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// A [`ErrorKind::Mismatch`] error: "expected {expected}, found {type} at byte N".
+    #[cold]
+    pub fn mismatch(&self, item: Item, expected: &str) -> Error {
+        let found = self.describe(item);
+        Error::new(
+            ErrorKind::Mismatch,
+            self.offset_of(item),
+            format!("expected {expected}, found {found}{}", self.at(item)),
+        )
+    }
+
+    /// A [`ErrorKind::Mismatch`] error about `item` with a message of the caller's.
+    #[cold]
+    pub fn error(&self, item: Item, message: impl std::fmt::Display) -> Error {
+        Error::new(ErrorKind::Mismatch, self.offset_of(item), format!("{message}{}", self.at(item)))
+    }
+
+    /// A short description of an item for messages: its type, and for
+    /// objects and globals, the class.
+    pub fn describe(&self, item: Item) -> String {
+        let v = self.value;
+        match v.get(item) {
+            Some(Node::Global(g)) => format!("global {g}"),
+            Some(Node::Object(obj)) => match v.as_global(obj.class) {
+                Some(g) => format!("an instance of {g}"),
+                None => "an object".into(),
+            },
+            _ => match item {
+                Item::Int(i) => format!("int {i}"),
+                _ => v.type_name(item).to_string(),
+            },
+        }
+    }
+
+    /// The items of a list, tuple, set or frozenset.
+    pub fn sequence(&self, item: Item, expected: &str) -> Result<&'c [Item]> {
+        match self.value.get(item) {
+            Some(Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v)) => Ok(v),
+            _ => Err(self.mismatch(item, expected)),
+        }
+    }
+
+    /// The pairs of a dict.
+    pub fn dict(&self, item: Item) -> Result<&'c [(Item, Item)]> {
+        self.value.as_dict(item).ok_or_else(|| self.mismatch(item, "a dict"))
+    }
+
+    /// The str an item holds.
+    pub fn str(&self, item: Item) -> Result<&'c str> {
+        match self.value.get(item) {
+            Some(Node::Str(s)) => Ok(s),
+            Some(Node::SurrogateStr(_)) => {
+                Err(self.error(item, "the str holds lone surrogates, which Rust strings cannot"))
+            }
+            _ => Err(self.mismatch(item, "a str")),
+        }
+    }
+
+    /// Builds or reuses the value for a shared node: a node seen before gives
+    /// back a clone of what was built (for `Rc`/`Arc`, the same allocation).
+    /// Scalars have no identity and are built each time.
+    pub fn shared<T: Clone + 'static>(&mut self, item: Item, build: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let Item::Node(id) = item else { return build(self) };
+        let key = (id, TypeId::of::<T>());
+        if let Some((last, done)) = &self.shared.last
+            && *last == key
+            && let Some(done) = done.downcast_ref::<T>()
+        {
+            return Ok(done.clone());
+        }
+        if let Some(entry) = self.shared.map.get(&key)
+            && let Some(done) = entry.downcast_ref::<T>()
+        {
+            let done = done.clone();
+            self.shared.last = Some((key, Rc::clone(entry)));
+            return Ok(done);
+        }
+        if self.open.contains(&id) {
+            return Err(self.error(item, "the value contains itself, which Rc and Arc cannot express"));
+        }
+        self.open.push(id);
+        let built = build(self);
+        self.open.pop();
+        let built = built?;
+        let entry: Rc<dyn Any> = Rc::new(built.clone());
+        self.shared.map.insert(key, Rc::clone(&entry));
+        self.shared.last = Some((key, entry));
+        Ok(built)
+    }
+}

@@ -1,0 +1,354 @@
+//! [`FromPickle`] for std types. The table in `ser/impls.rs` gives the
+//! mapping; reading is a little more lenient than writing (a `Vec<T>`
+//! reads a list or a tuple, an `f64` reads an int, `Vec<u8>` reads bytes,
+//! bytearray or a list of ints).
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasher, Hash};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use num_bigint::BigInt;
+
+use super::from_pickle::{Context, FromPickle};
+use crate::error::Result;
+use crate::options::{DecodeOptions, Limits};
+use crate::value::{Item, Node, Value};
+
+impl<'a> FromPickle<'a> for bool {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match item {
+            Item::Bool(b) => Ok(b),
+            _ => Err(cx.mismatch(item, "a bool")),
+        }
+    }
+}
+
+/// An int item as an i128, for the integer impls.
+fn int_of(cx: &Context<'_, '_>, item: Item, ty: &str) -> Result<i128> {
+    match item {
+        Item::Int(i) => Ok(i128::from(i)),
+        Item::Bool(b) => Ok(i128::from(b)),
+        _ => match cx.value().get(item) {
+            Some(Node::BigInt(b)) => {
+                i128::try_from(&**b).map_err(|_| cx.error(item, format_args!("int {b} is out of range for {ty}")))
+            }
+            _ => Err(cx.mismatch(item, &format!("an int for {ty}"))),
+        },
+    }
+}
+
+macro_rules! int_impls {
+    ($($t:ty),*) => {$(
+        impl<'a> FromPickle<'a> for $t {
+            #[inline]
+            #[allow(irrefutable_let_patterns)]
+            fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+                if let Item::Int(i) = item {
+                    if let Ok(v) = <$t>::try_from(i) {
+                        return Ok(v);
+                    }
+                }
+                let wide = int_of(cx, item, stringify!($t))?;
+                <$t>::try_from(wide)
+                    .map_err(|_| cx.error(item, format_args!("int {wide} is out of range for {}", stringify!($t))))
+            }
+        }
+    )*};
+}
+int_impls!(i8, i16, i32, i64, isize, u16, u32, u64, usize, i128);
+
+impl<'a> FromPickle<'a> for u8 {
+    #[inline]
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let wide = int_of(cx, item, "u8")?;
+        u8::try_from(wide).map_err(|_| cx.error(item, format_args!("int {wide} is out of range for u8")))
+    }
+
+    fn vec_from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Vec<Self>> {
+        match cx.value().get(item) {
+            Some(Node::Bytes(b)) => Ok(b.to_vec()),
+            Some(Node::ByteArray(b)) => Ok(b.clone()),
+            _ => {
+                let items = cx.sequence(item, "bytes, a bytearray or a list of ints")?;
+                items.iter().map(|&it| cx.decode(it)).collect()
+            }
+        }
+    }
+}
+
+impl<'a> FromPickle<'a> for u128 {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        if let Some(Node::BigInt(b)) = cx.value().get(item) {
+            return u128::try_from(&**b).map_err(|_| cx.error(item, format_args!("int {b} is out of range for u128")));
+        }
+        let wide = int_of(cx, item, "u128")?;
+        u128::try_from(wide).map_err(|_| cx.error(item, format_args!("int {wide} is out of range for u128")))
+    }
+}
+
+impl<'a> FromPickle<'a> for BigInt {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match (item, cx.value().get(item)) {
+            (Item::Int(i), _) => Ok(BigInt::from(i)),
+            (Item::Bool(b), _) => Ok(BigInt::from(u8::from(b))),
+            (_, Some(Node::BigInt(b))) => Ok((**b).clone()),
+            _ => Err(cx.mismatch(item, "an int")),
+        }
+    }
+}
+
+impl<'a> FromPickle<'a> for f64 {
+    #[inline]
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match item {
+            Item::Float(x) => Ok(x),
+            Item::Int(i) => Ok(i as f64),
+            _ => match cx.value().get(item) {
+                Some(Node::BigInt(b)) => Ok(b.to_string().parse::<f64>().unwrap_or(f64::NAN)),
+                _ => Err(cx.mismatch(item, "a float")),
+            },
+        }
+    }
+}
+
+impl<'a> FromPickle<'a> for f32 {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        f64::from_pickle(cx, item).map(|x| x as f32)
+    }
+}
+
+impl<'a> FromPickle<'a> for String {
+    #[inline]
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        cx.str(item).map(str::to_owned)
+    }
+}
+
+impl<'a> FromPickle<'a> for &'a str {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match cx.value().get(item) {
+            Some(Node::Str(Cow::Borrowed(s))) => Ok(s),
+            Some(Node::Str(Cow::Owned(_))) => Err(cx.error(
+                item,
+                "cannot borrow this str from the input (it was unescaped or read from a reader); use String or Cow<str>",
+            )),
+            _ => Err(cx.str(item).err().unwrap_or_else(|| cx.mismatch(item, "a str"))),
+        }
+    }
+}
+
+impl<'a> FromPickle<'a> for Cow<'a, str> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match cx.value().get(item) {
+            Some(Node::Str(Cow::Borrowed(s))) => Ok(Cow::Borrowed(s)),
+            _ => cx.str(item).map(|s| Cow::Owned(s.to_owned())),
+        }
+    }
+}
+
+impl<'a> FromPickle<'a> for &'a [u8] {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match cx.value().get(item) {
+            Some(Node::Bytes(Cow::Borrowed(b))) => Ok(b),
+            Some(Node::Bytes(Cow::Owned(_)) | Node::ByteArray(_)) => {
+                Err(cx.error(item, "cannot borrow these bytes from the input (they were copied); use Vec<u8> or Bytes"))
+            }
+            _ => Err(cx.mismatch(item, "bytes")),
+        }
+    }
+}
+
+impl<'a> FromPickle<'a> for char {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let s = cx.str(item)?;
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Ok(c),
+            _ => {
+                Err(cx.error(item, format_args!("expected a str of one character, found one of {}", s.chars().count())))
+            }
+        }
+    }
+}
+
+impl<'a> FromPickle<'a> for () {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match item {
+            Item::None => Ok(()),
+            _ => Err(cx.mismatch(item, "None")),
+        }
+    }
+}
+
+impl<'a, T: FromPickle<'a>> FromPickle<'a> for Option<T> {
+    #[inline]
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match item {
+            Item::None => Ok(None),
+            _ => T::from_pickle(cx, item).map(Some),
+        }
+    }
+}
+
+impl<'a, T: FromPickle<'a>> FromPickle<'a> for Vec<T> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        T::vec_from_pickle(cx, item)
+    }
+
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        super::stream::vec_from_slice(bytes, opts)
+    }
+}
+
+impl<'a, T: FromPickle<'a>> FromPickle<'a> for VecDeque<T> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        T::vec_from_pickle(cx, item).map(VecDeque::from)
+    }
+
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        super::stream::vec_from_slice::<T>(bytes, opts).map(|r| r.map(VecDeque::from))
+    }
+}
+
+impl<'a, T: FromPickle<'a>, const N: usize> FromPickle<'a> for [T; N] {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let v = T::vec_from_pickle(cx, item)?;
+        let len = v.len();
+        v.try_into().map_err(|_| cx.error(item, format_args!("expected {N} items, found {len}")))
+    }
+}
+
+impl<'a, T: FromPickle<'a>> FromPickle<'a> for Box<T> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        T::from_pickle(cx, item).map(Box::new)
+    }
+}
+
+impl<'a, T: FromPickle<'a> + 'static> FromPickle<'a> for Rc<T> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        cx.shared(item, |cx| T::from_pickle(cx, item).map(Rc::new))
+    }
+
+    fn repeat(previous: &Self) -> Option<Self> {
+        Some(Rc::clone(previous))
+    }
+}
+
+impl<'a, T: FromPickle<'a> + Send + Sync + 'static> FromPickle<'a> for Arc<T> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        cx.shared(item, |cx| T::from_pickle(cx, item).map(Arc::new))
+    }
+
+    fn repeat(previous: &Self) -> Option<Self> {
+        Some(Arc::clone(previous))
+    }
+}
+
+macro_rules! tuple_impls {
+    ($( $n:literal: ($($t:ident),+) )*) => {$(
+        impl<'a, $($t: FromPickle<'a>),+> FromPickle<'a> for ($($t,)+) {
+            fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+                let items = cx.sequence(item, concat!("a tuple of ", $n))?;
+                if items.len() != $n {
+                    return Err(cx.error(item, format_args!("expected a tuple of {}, found {} items", $n, items.len())));
+                }
+                let mut it = items.iter();
+                Ok(($( cx.decode::<$t>(*it.next().unwrap_or(&Item::None))?, )+))
+            }
+        }
+    )*};
+}
+tuple_impls! {
+    1: (A)
+    2: (A, B)
+    3: (A, B, C)
+    4: (A, B, C, D)
+    5: (A, B, C, D, E)
+    6: (A, B, C, D, E, F)
+    7: (A, B, C, D, E, F, G)
+    8: (A, B, C, D, E, F, G, H)
+    9: (A, B, C, D, E, F, G, H, I)
+    10: (A, B, C, D, E, F, G, H, I, J)
+    11: (A, B, C, D, E, F, G, H, I, J, K)
+    12: (A, B, C, D, E, F, G, H, I, J, K, L)
+}
+
+impl<'a, K, V, S> FromPickle<'a> for HashMap<K, V, S>
+where
+    K: FromPickle<'a> + Eq + Hash,
+    V: FromPickle<'a>,
+    S: BuildHasher + Default,
+{
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let pairs = cx.dict(item)?;
+        let mut map = HashMap::with_capacity_and_hasher(pairs.len(), S::default());
+        for &(k, v) in pairs {
+            map.insert(cx.decode(k)?, cx.decode(v)?);
+        }
+        Ok(map)
+    }
+
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        let empty = HashMap::with_capacity_and_hasher(super::stream::dict_capacity::<K, V>(bytes, opts), S::default());
+        super::stream::map_from_slice(bytes, opts, empty, |m, k, v| {
+            m.insert(k, v);
+        })
+    }
+}
+
+impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap<K, V> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let pairs = cx.dict(item)?;
+        let mut map = BTreeMap::new();
+        for &(k, v) in pairs {
+            map.insert(cx.decode(k)?, cx.decode(v)?);
+        }
+        Ok(map)
+    }
+
+    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
+        super::stream::map_from_slice(bytes, opts, BTreeMap::new(), |m, k, v| {
+            m.insert(k, v);
+        })
+    }
+}
+
+impl<'a, T, S> FromPickle<'a> for HashSet<T, S>
+where
+    T: FromPickle<'a> + Eq + Hash,
+    S: BuildHasher + Default,
+{
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let items = cx.sequence(item, "a set")?;
+        let mut set = HashSet::with_capacity_and_hasher(items.len(), S::default());
+        for &it in items {
+            set.insert(cx.decode(it)?);
+        }
+        Ok(set)
+    }
+}
+
+impl<'a, T: FromPickle<'a> + Ord> FromPickle<'a> for BTreeSet<T> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let items = cx.sequence(item, "a set")?;
+        let mut set = BTreeSet::new();
+        for &it in items {
+            set.insert(cx.decode(it)?);
+        }
+        Ok(set)
+    }
+}
+
+impl<'a> FromPickle<'a> for Value<'a> {
+    /// The part of the graph reachable from `item`, as a value of its own.
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        Ok(cx.value().extract(item))
+    }
+
+    /// The whole decoded value, as it is.
+    fn from_value(value: Value<'a>, _limits: &Limits) -> Result<Self> {
+        Ok(value)
+    }
+}

@@ -1,0 +1,73 @@
+//! What the machine hands the items of a streamed root container to, and its
+//! bookkeeping for that. The sinks themselves and the drivers that run the
+//! machine with one are in `stream.rs`.
+
+use crate::error::{Error, Result};
+use crate::value::{Item, NodeId, Value};
+
+/// What receives the root container's items.
+pub(crate) trait Sink<'a> {
+    /// Whether the sink takes a dict's pairs (else a list's items).
+    fn wants_dict(&self) -> bool;
+    /// Items appended to the root list `root`, in order.
+    fn items(&mut self, value: &Value<'a>, root: Item, items: &[Item]) -> Result<()>;
+    /// Pairs set on the root dict `root`, in order.
+    fn pairs(&mut self, value: &Value<'a>, root: Item, pairs: &[(Item, Item)]) -> Result<()>;
+    /// The arena freed the nodes at `floor` and above: forget anything built
+    /// for them, since their ids will be reused.
+    fn forget_from(&mut self, floor: usize);
+}
+
+/// The machine's bookkeeping for a sink.
+pub(crate) struct Stream<'o, 'a> {
+    pub(crate) sink: &'o mut dyn Sink<'a>,
+    /// The root container, once the stream has created it.
+    pub(crate) root: Option<NodeId>,
+    /// Nodes below this existed when the current window of items began.
+    pub(crate) floor: usize,
+    /// The machine's count of memo writes when the window began.
+    pub(crate) memo_writes: u64,
+    /// Whether a node below `floor` changed during the window.
+    pub(crate) dirty: bool,
+    /// Whether items went to the sink since the window began.
+    pub(crate) pending: bool,
+    /// Whether any item went to the sink at all.
+    pub(crate) consumed: bool,
+    /// Whether streaming gave up after consuming items.
+    pub(crate) aborted: bool,
+}
+
+impl<'o, 'a> Stream<'o, 'a> {
+    pub(crate) fn new(sink: &'o mut dyn Sink<'a>) -> Self {
+        Stream {
+            sink,
+            root: None,
+            floor: 0,
+            memo_writes: 0,
+            dirty: false,
+            pending: false,
+            consumed: false,
+            aborted: false,
+        }
+    }
+
+    /// The sink failed to convert an item. Until STOP confirms that the
+    /// streamed list is the pickle's root, that failure is not the answer
+    /// (the list may sit inside a tuple whose conversion succeeds), so
+    /// streaming gives up and the whole graph decides.
+    pub(crate) fn give_up(&mut self, e: Error) -> Error {
+        self.consumed = true;
+        self.aborted = true;
+        e
+    }
+}
+
+/// How a streaming run ended.
+pub(crate) enum Streamed<'a> {
+    /// The sink holds the result.
+    Consumed,
+    /// Nothing went to the sink: the whole graph, to convert as usual.
+    Whole(Value<'a>),
+    /// Streaming gave up after consuming items: decode again without it.
+    Aborted,
+}

@@ -1,0 +1,239 @@
+//! Lists, tuples, dicts, sets and frozensets, batched as CPython batches them.
+
+use super::batch::{BATCH_SIZE, Batched, batch_at};
+use super::{Encoder, ToPickle};
+use crate::error::Result;
+use crate::format::opcodes as op;
+
+impl<'w> Encoder<'w> {
+    /// A list of the items, batched as CPython batches them.
+    pub fn write_list<I>(&mut self, items: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: ToPickle,
+    {
+        self.begin_list();
+        self.write_appends(items.into_iter(), |enc, item| item.to_pickle(enc))
+    }
+
+    /// A list of a slice's items: [`Encoder::write_list`] for a length known
+    /// up front, cut into CPython's batches by [`batch_at`] rather than by
+    /// peeking an iterator.
+    pub(crate) fn write_slice<T: ToPickle>(&mut self, items: &[T]) -> Result<()> {
+        self.begin_list();
+        let mut k = 0;
+        while let Some(b) = batch_at(Batched::List, self.proto, items.len(), k) {
+            // As `write_batches`: a frame may end after each item of a
+            // MARKed batch, and after the closing opcode of an unmarked one.
+            if b.marked {
+                self.out.push(op::MARK);
+            }
+            for item in &items[b.start..b.end] {
+                item.to_pickle(self)?;
+                if b.marked {
+                    self.boundary()?;
+                }
+            }
+            self.out.push(b.closing);
+            if !b.marked {
+                self.boundary()?;
+            }
+            k += 1;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn begin_list(&mut self) {
+        if self.proto >= 1 {
+            self.out.push(op::EMPTY_LIST);
+        } else {
+            self.out.extend_from_slice(&[op::MARK, op::LIST]);
+        }
+    }
+
+    /// Appends items to the list (or list-like object) on top of the stack:
+    /// `MARK items APPENDS` per batch of 1000, the only item of a list of one
+    /// as `APPEND`, and one `APPEND` per item at protocol 0, as CPython writes
+    /// them.
+    pub(crate) fn write_appends<T>(
+        &mut self,
+        items: impl Iterator<Item = T>,
+        mut write: impl FnMut(&mut Self, T) -> Result<()>,
+    ) -> Result<()> {
+        self.write_batches(items, Batched::List, |enc, item| write(enc, item))
+    }
+
+    /// The shared batching loop, batching as CPython's C pickler (`_pickle.c`)
+    /// batches an exact list, dict or set: a list or dict of one item is
+    /// `item single`; otherwise every batch, the last one too, is
+    /// `MARK items many`. After a full batch, a dict or set gets one more
+    /// batch even when no item is left (`MARK many`), as `batch_dict_exact`
+    /// and `save_set` write it; a list does not.
+    pub(super) fn write_batches<T>(
+        &mut self,
+        items: impl Iterator<Item = T>,
+        kind: Batched,
+        mut write: impl FnMut(&mut Self, T) -> Result<()>,
+    ) -> Result<()> {
+        let (single, many) = match kind {
+            Batched::List => (op::APPEND, op::APPENDS),
+            Batched::Dict => (op::SETITEM, op::SETITEMS),
+            Batched::Set => (op::ADDITEMS, op::ADDITEMS),
+        };
+        let mut items = items.peekable();
+        if self.proto == 0 {
+            for item in items {
+                write(self, item)?;
+                self.out.push(single);
+                self.boundary()?;
+            }
+            return Ok(());
+        }
+        let Some(first) = items.next() else { return Ok(()) };
+        if items.peek().is_none() && kind != Batched::Set {
+            write(self, first)?;
+            self.out.push(single);
+            return self.boundary();
+        }
+        let mut items = std::iter::once(first).chain(items).peekable();
+        loop {
+            self.out.push(op::MARK);
+            let mut n = 0;
+            for item in items.by_ref().take(BATCH_SIZE) {
+                write(self, item)?;
+                self.boundary()?;
+                n += 1;
+            }
+            self.out.push(many);
+            if n < BATCH_SIZE || (kind == Batched::List && items.peek().is_none()) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A tuple of exactly `len` items written by `write`: `EMPTY_TUPLE`,
+    /// `TUPLE1`-`TUPLE3` from protocol 2, else `MARK ... TUPLE`.
+    pub fn write_tuple_with(&mut self, len: usize, write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        if len == 0 {
+            if self.proto >= 1 {
+                self.out.push(op::EMPTY_TUPLE);
+            } else {
+                self.out.extend_from_slice(&[op::MARK, op::TUPLE]);
+            }
+            return Ok(());
+        }
+        if self.proto >= 2 && len <= 3 {
+            write(self)?;
+            self.out.push(op::TUPLE1 + (len as u8 - 1));
+            return Ok(());
+        }
+        self.out.push(op::MARK);
+        write(self)?;
+        self.out.push(op::TUPLE);
+        Ok(())
+    }
+
+    /// A tuple of the items.
+    pub fn write_tuple<I>(&mut self, items: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::IntoIter: ExactSizeIterator,
+        I::Item: ToPickle,
+    {
+        let items = items.into_iter();
+        self.write_tuple_with(items.len(), |enc| {
+            for item in items {
+                item.to_pickle(enc)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A dict of the pairs, in order, batched as CPython batches them.
+    pub fn write_dict<I, K, V>(&mut self, pairs: I) -> Result<()>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: ToPickle,
+        V: ToPickle,
+    {
+        self.begin_dict();
+        self.write_setitems(pairs.into_iter(), |enc, (k, v)| {
+            k.to_pickle(enc)?;
+            v.to_pickle(enc)
+        })
+    }
+
+    pub(crate) fn begin_dict(&mut self) {
+        if self.proto >= 1 {
+            self.out.push(op::EMPTY_DICT);
+        } else {
+            self.out.extend_from_slice(&[op::MARK, op::DICT]);
+        }
+    }
+
+    /// Sets pairs on the dict (or dict-like object) on top of the stack;
+    /// `write` writes one key and its value.
+    pub(crate) fn write_setitems<T>(
+        &mut self,
+        pairs: impl Iterator<Item = T>,
+        write: impl FnMut(&mut Self, T) -> Result<()>,
+    ) -> Result<()> {
+        self.write_batches(pairs, Batched::Dict, write)
+    }
+
+    /// A set: `EMPTY_SET` and `ADDITEMS` from protocol 4, else
+    /// `builtins.set([...])`.
+    pub fn write_set<I>(&mut self, items: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: ToPickle,
+    {
+        self.write_set_like(false, items.into_iter(), |enc, item| item.to_pickle(enc))
+    }
+
+    /// A frozenset: `MARK ... FROZENSET` from protocol 4, else
+    /// `builtins.frozenset([...])`.
+    pub fn write_frozenset<I>(&mut self, items: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: ToPickle,
+    {
+        self.write_set_like(true, items.into_iter(), |enc, item| item.to_pickle(enc))
+    }
+
+    pub(crate) fn write_set_like<T>(
+        &mut self,
+        frozen: bool,
+        items: impl Iterator<Item = T>,
+        mut write: impl FnMut(&mut Self, T) -> Result<()>,
+    ) -> Result<()> {
+        if self.proto >= 4 {
+            if frozen {
+                self.out.push(op::MARK);
+                for item in items {
+                    write(self, item)?;
+                    self.boundary()?;
+                }
+                self.out.push(op::FROZENSET);
+                return Ok(());
+            }
+            self.out.push(op::EMPTY_SET);
+            return self.write_additems(items, write);
+        }
+        self.write_class("builtins", if frozen { "frozenset" } else { "set" })?;
+        self.write_tuple_with(1, |enc| {
+            enc.begin_list();
+            enc.write_appends(items, write)
+        })?;
+        self.out.push(op::REDUCE);
+        Ok(())
+    }
+
+    pub(crate) fn write_additems<T>(
+        &mut self,
+        items: impl Iterator<Item = T>,
+        write: impl FnMut(&mut Self, T) -> Result<()>,
+    ) -> Result<()> {
+        self.write_batches(items, Batched::Set, write)
+    }
+}

@@ -1,0 +1,191 @@
+//! Class references, calls and instances: globals as CPython writes them at
+//! each protocol, and the state dicts of plain instances.
+
+use super::batch::BATCH_SIZE;
+use super::{Encoder, ToPickle};
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::compat;
+use crate::format::opcodes as op;
+use crate::identity::MemoKey;
+
+impl<'w> Encoder<'w> {
+    /// A reference to `module.qualname`, written as CPython writes it at the
+    /// protocol: `STACK_GLOBAL` from 4, `GLOBAL` below (with Python 2 names
+    /// below 3), and `getattr(...)` for a dotted qualname below 4.
+    pub fn write_global(&mut self, module: &str, qualname: &str) -> Result<()> {
+        if self.proto >= 4 {
+            match self.modules.get(module) {
+                Some(&idx) => self.write_get(idx),
+                None => {
+                    self.write_str(module)?;
+                    let idx = self.memoize_top()?;
+                    self.modules.insert(module.into(), idx);
+                }
+            }
+            self.write_str(qualname)?;
+            self.out.push(op::STACK_GLOBAL);
+            return Ok(());
+        }
+        let mut parts = qualname.split('.');
+        let first = parts.next().unwrap_or_default();
+        let rest: Vec<&str> = parts.collect();
+        for _ in &rest {
+            self.write_class("builtins", "getattr")?;
+            if self.proto < 2 {
+                self.out.push(op::MARK);
+            }
+        }
+        self.write_plain_global(module, first)?;
+        for attr in rest {
+            self.write_str(attr)?;
+            self.out.push(if self.proto >= 2 { op::TUPLE2 } else { op::TUPLE });
+            self.out.push(op::REDUCE);
+        }
+        Ok(())
+    }
+
+    pub(super) fn write_plain_global(&mut self, module: &str, name: &str) -> Result<()> {
+        let (module, name) =
+            match (self.proto < 3 && self.fix_imports).then(|| compat::to_python2(module, name)).flatten() {
+                Some((m, n)) => (m, n.unwrap_or(name)),
+                None => (module, name),
+            };
+        if module.contains('\n') || name.contains('\n') {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                None,
+                format!("cannot write the global {module}.{name} below protocol 4: its name holds a newline"),
+            ));
+        }
+        self.out.push(op::GLOBAL);
+        self.out.extend_from_slice(module.as_bytes());
+        self.out.push(b'\n');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(b'\n');
+        Ok(())
+    }
+
+    /// `REDUCE`: calls the callable with the argument tuple, both already
+    /// written, as `callable(*args)`.
+    pub fn write_reduce(&mut self) -> Result<()> {
+        self.out.push(op::REDUCE);
+        Ok(())
+    }
+
+    /// `BUILD`: sets the state written last on the object written before
+    /// it, as `obj.__setstate__(state)` or an update of `obj.__dict__`.
+    pub fn write_build(&mut self) -> Result<()> {
+        self.out.push(op::BUILD);
+        Ok(())
+    }
+
+    /// A class reference to `'static` names, memoized so that each class is
+    /// written once per pickle and referenced afterwards, as CPython does.
+    pub fn write_class(&mut self, module: &'static str, qualname: &'static str) -> Result<()> {
+        let key = MemoKey::Global(module.as_ptr() as usize, module.len(), qualname.as_ptr() as usize, qualname.len());
+        if let Some(idx) = self.memo_get(key) {
+            self.write_get(idx);
+            return Ok(());
+        }
+        self.write_global(module, qualname)?;
+        self.memoize(key)
+    }
+
+    /// A `'static` str, memoized: written once, referenced afterwards. Field
+    /// names of derived types use it, as CPython's interned attribute names
+    /// end up memoized.
+    pub fn write_static_str(&mut self, s: &'static str) -> Result<()> {
+        let key = MemoKey::Static(s.as_ptr() as usize, s.len());
+        if let Some(idx) = self.memo_get(key) {
+            self.write_get(idx);
+            return Ok(());
+        }
+        self.write_str(s)?;
+        self.memoize(key)
+    }
+
+    /// An instance of the plain Python class `module.qualname` whose
+    /// `__dict__` holds `fields` entries written by `write`, in the form
+    /// CPython writes such an instance at the protocol: from protocol 2
+    /// `class EMPTY_TUPLE NEWOBJ state BUILD`, below it
+    /// `copyreg._reconstructor(class, object, None)` and `BUILD`. An instance
+    /// with no fields gets no `BUILD`, as in CPython.
+    pub fn write_instance(
+        &mut self,
+        module: &'static str,
+        qualname: &'static str,
+        fields: usize,
+        write: impl FnOnce(&mut StateWriter<'_, 'w>) -> Result<()>,
+    ) -> Result<()> {
+        if self.proto >= 2 {
+            self.write_class(module, qualname)?;
+            self.out.extend_from_slice(&[op::EMPTY_TUPLE, op::NEWOBJ]);
+        } else {
+            self.write_class("copyreg", "_reconstructor")?;
+            self.out.push(op::MARK);
+            self.write_class(module, qualname)?;
+            self.write_class("builtins", "object")?;
+            self.out.extend_from_slice(&[op::NONE, op::TUPLE, op::REDUCE]);
+        }
+        if fields == 0 {
+            return write(&mut StateWriter { enc: self, total: 0, done: 0 });
+        }
+        self.begin_dict();
+        let mut state = StateWriter { enc: self, total: fields, done: 0 };
+        write(&mut state)?;
+        if state.done != fields {
+            return Err(Error::custom(format!(
+                "{module}.{qualname}: write_instance was told {fields} fields and {} were written",
+                state.done
+            )));
+        }
+        self.out.push(op::BUILD);
+        Ok(())
+    }
+}
+
+/// Writes the fields of an instance's state dict; see
+/// [`Encoder::write_instance`].
+#[derive(Debug)]
+pub struct StateWriter<'e, 'w> {
+    enc: &'e mut Encoder<'w>,
+    total: usize,
+    done: usize,
+}
+
+impl<'w> StateWriter<'_, 'w> {
+    /// Writes one field: its name (memoized) and its value.
+    pub fn field<T: ToPickle + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<()> {
+        self.field_with(name, |enc| value.to_pickle(enc))
+    }
+
+    /// Writes one field whose value `write` writes.
+    pub fn field_with(&mut self, name: &'static str, write: impl FnOnce(&mut Encoder<'w>) -> Result<()>) -> Result<()> {
+        if self.done >= self.total {
+            return Err(Error::custom(format!("field `{name}` is more than the {} fields announced", self.total)));
+        }
+        let enc = &mut *self.enc;
+        let proto = enc.proto;
+        let i = self.done;
+        let batch_start = i.is_multiple_of(BATCH_SIZE);
+        let batch_len = (self.total - (i - i % BATCH_SIZE)).min(BATCH_SIZE);
+        if proto >= 1 && batch_start && batch_len > 1 {
+            enc.out.push(op::MARK);
+        }
+        enc.write_static_str(name)?;
+        write(enc)?;
+        self.done += 1;
+        let batch_end = self.done.is_multiple_of(BATCH_SIZE) || self.done == self.total;
+        if proto == 0 || batch_len == 1 {
+            enc.out.push(op::SETITEM);
+        } else if batch_end {
+            enc.out.push(op::SETITEMS);
+        }
+        enc.boundary()
+    }
+
+    /// The encoder, for writing anything else.
+    pub fn encoder(&mut self) -> &mut Encoder<'w> {
+        self.enc
+    }
+}

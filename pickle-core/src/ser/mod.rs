@@ -1,0 +1,542 @@
+//! bytes <- Rust: the encoder writes opcodes straight to bytes, choosing
+//! them as CPython's pickler does for the same protocol, with CPython's
+//! framing and batching.
+//!
+//! [`ToPickle`] and [`Encoder`] live here together, as serde keeps
+//! `Serialize` beside `Serializer`; the std impls are in `impls.rs`, the
+//! framing, batching, containers and instances in files of their own, and
+//! the writer of a whole [`Value`](crate::Value) graph in `value_writer.rs`.
+
+mod batch;
+mod containers;
+mod frame;
+mod impls;
+mod instance;
+mod value_writer;
+
+use std::collections::HashMap;
+use std::io;
+
+use num_bigint::BigInt;
+
+pub use instance::StateWriter;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::opcodes as op;
+use crate::format::text;
+use crate::identity::{AddrMap, MemoKey};
+use crate::options::EncodeOptions;
+
+/// A Rust value that can be written as a pickle.
+///
+/// Implement it by calling the [`Encoder`]'s `write_*` methods, or derive it
+/// with `#[derive(Pickle)]`.
+pub trait ToPickle {
+    /// Writes `self` as one Python object.
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()>;
+
+    /// Writes a slice of `Self` as one Python object: a list, except for
+    /// `u8`, whose slices are `bytes`.
+    #[doc(hidden)]
+    fn slice_to_pickle(items: &[Self], enc: &mut Encoder<'_>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        enc.write_slice(items)
+    }
+
+    /// Writes a sequence of `Self` given by reference, with the same rule as
+    /// [`slice_to_pickle`](ToPickle::slice_to_pickle).
+    #[doc(hidden)]
+    fn iter_to_pickle<'x, I>(items: I, enc: &mut Encoder<'_>) -> Result<()>
+    where
+        I: Iterator<Item = &'x Self>,
+        Self: Sized + 'x,
+    {
+        enc.write_list(items)
+    }
+}
+
+/// Frames are cut once they reach this size, as CPython cuts them.
+pub(crate) const FRAME_SIZE_TARGET: usize = 64 * 1024;
+/// A frame smaller than this is written without its header.
+const FRAME_SIZE_MIN: usize = 4;
+const FRAME_HEADER: usize = 9;
+
+/// Writes pickle opcodes. [`ToPickle`] impls call its `write_*` methods; the
+/// functions [`to_vec`](crate::to_vec) and [`to_writer`](crate::to_writer)
+/// create it, write the protocol header and `STOP`, and handle framing.
+pub struct Encoder<'w> {
+    out: Vec<u8>,
+    proto: u8,
+    fix_imports: bool,
+    max_depth: usize,
+    framing: bool,
+    /// Where the open frame's header starts in `out`, while framing.
+    frame_start: usize,
+    memo: AddrMap<MemoKey, u32>,
+    /// The next memo index: the memo holds identities and module names.
+    memo_next: u32,
+    /// Module names of STACK_GLOBAL already memoized, by content, as
+    /// CPython's memo shares the module str of classes from one module.
+    modules: HashMap<Box<str>, u32>,
+    sink: Option<&'w mut dyn io::Write>,
+    flushed: u64,
+}
+
+impl std::fmt::Debug for Encoder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder").field("protocol", &self.proto).field("memo_len", &self.memo_next).finish()
+    }
+}
+
+impl<'w> Encoder<'w> {
+    pub(crate) fn new(opts: EncodeOptions, sink: Option<&'w mut dyn io::Write>) -> Result<Self> {
+        if opts.protocol > op::HIGHEST_PROTOCOL {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                None,
+                format!("pickle protocol {} is not supported: the highest is 5", opts.protocol),
+            ));
+        }
+        Ok(Encoder {
+            out: Vec::with_capacity(256),
+            proto: opts.protocol,
+            fix_imports: opts.fix_imports,
+            max_depth: opts.max_depth,
+            framing: false,
+            frame_start: 0,
+            memo: AddrMap::default(),
+            memo_next: 0,
+            modules: HashMap::new(),
+            sink,
+            flushed: 0,
+        })
+    }
+
+    /// Encodes one value: header, value, STOP, last frame.
+    pub(crate) fn encode<T: ToPickle + ?Sized>(mut self, value: &T) -> Result<Vec<u8>> {
+        if self.proto >= 2 {
+            self.out.extend_from_slice(&[op::PROTO, self.proto]);
+        }
+        if self.proto >= 4 {
+            self.framing = true;
+            self.open_frame();
+        }
+        value.to_pickle(&mut self)?;
+        self.out.push(op::STOP);
+        if self.framing {
+            self.commit_frame()?;
+            self.framing = false;
+        }
+        self.flush()?;
+        Ok(self.out)
+    }
+
+    /// The protocol being written.
+    pub fn protocol(&self) -> u8 {
+        self.proto
+    }
+
+    // ----- memo ----------------------------------------------------------
+
+    /// Writes the memo opcode that stores the value on top of the stack, and
+    /// records it under `key`.
+    pub(crate) fn memoize(&mut self, key: MemoKey) -> Result<()> {
+        let idx = self.memoize_top()?;
+        self.memo.insert(key, idx);
+        Ok(())
+    }
+
+    /// Writes the memo opcode that stores the value on top of the stack
+    /// under the next index, and returns the index.
+    fn memoize_top(&mut self) -> Result<u32> {
+        let idx = self.memo_next;
+        self.memo_next = idx
+            .checked_add(1)
+            .ok_or_else(|| Error::new(ErrorKind::LimitExceeded, None, "the memo is full: 2^32 shared values".into()))?;
+        self.write_put(idx);
+        Ok(idx)
+    }
+
+    fn write_put(&mut self, idx: u32) {
+        if self.proto >= 4 {
+            self.out.push(op::MEMOIZE);
+        } else if self.proto >= 1 {
+            if idx < 256 {
+                self.out.extend_from_slice(&[op::BINPUT, idx as u8]);
+            } else {
+                self.out.push(op::LONG_BINPUT);
+                self.out.extend_from_slice(&idx.to_le_bytes());
+            }
+        } else {
+            self.out.push(op::PUT);
+            self.out.extend_from_slice(idx.to_string().as_bytes());
+            self.out.push(b'\n');
+        }
+    }
+
+    #[inline]
+    pub(crate) fn write_get(&mut self, idx: u32) {
+        if self.proto >= 1 && idx < 256 {
+            self.out.extend_from_slice(&[op::BINGET, idx as u8]);
+        } else {
+            self.write_long_get(idx);
+        }
+    }
+
+    /// LONG_BINGET, or GET at protocol 0: kept out of line so that
+    /// `write_get`'s common case stays small.
+    #[inline(never)]
+    fn write_long_get(&mut self, idx: u32) {
+        if self.proto >= 1 {
+            self.out.push(op::LONG_BINGET);
+            self.out.extend_from_slice(&idx.to_le_bytes());
+        } else {
+            self.out.push(op::GET);
+            self.out.extend_from_slice(idx.to_string().as_bytes());
+            self.out.push(b'\n');
+        }
+    }
+
+    /// The memo index stored for `key`, if any.
+    #[inline]
+    pub(crate) fn memo_get(&self, key: MemoKey) -> Option<u32> {
+        if self.memo.is_empty() { None } else { self.memo.get(&key).copied() }
+    }
+
+    /// Writes a value that may be shared: the first time `identity` is seen
+    /// the value is written by `write` and memoized; afterwards it is a memo
+    /// reference, so Python sees one object. `Rc` and `Arc` use their
+    /// allocation's address.
+    pub fn write_shared(&mut self, identity: *const (), write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        let key = MemoKey::Addr(identity as usize);
+        if let Some(idx) = self.memo_get(key) {
+            self.write_get(idx);
+            return Ok(());
+        }
+        write(self)?;
+        if let Some(idx) = self.memo_get(key) {
+            // Written again inside itself: keep the first, as CPython does.
+            self.out.push(op::POP);
+            self.write_get(idx);
+            return Ok(());
+        }
+        self.memoize(key)
+    }
+
+    // ----- scalars -------------------------------------------------------
+
+    /// `None`.
+    #[inline]
+    pub fn write_none(&mut self) -> Result<()> {
+        self.out.push(op::NONE);
+        Ok(())
+    }
+
+    /// `True`/`False`: `NEWTRUE`/`NEWFALSE`, or `I01`/`I00` below protocol 2.
+    #[inline]
+    pub fn write_bool(&mut self, b: bool) -> Result<()> {
+        if self.proto >= 2 {
+            self.out.push(if b { op::NEWTRUE } else { op::NEWFALSE });
+        } else {
+            self.out.extend_from_slice(if b { b"I01\n" } else { b"I00\n" });
+        }
+        Ok(())
+    }
+
+    /// An int.
+    #[inline]
+    pub fn write_i64(&mut self, v: i64) -> Result<()> {
+        if self.proto >= 1 {
+            if (0..=0xff).contains(&v) {
+                self.out.extend_from_slice(&[op::BININT1, v as u8]);
+                return Ok(());
+            }
+            if (0..=0xffff).contains(&v) {
+                self.out.push(op::BININT2);
+                self.out.extend_from_slice(&(v as u16).to_le_bytes());
+                return Ok(());
+            }
+            if let Ok(v) = i32::try_from(v) {
+                self.out.push(op::BININT);
+                self.out.extend_from_slice(&v.to_le_bytes());
+                return Ok(());
+            }
+            if self.proto >= 2 {
+                self.write_long_bytes(&v.to_le_bytes());
+                return Ok(());
+            }
+        } else if let Ok(v) = i32::try_from(v) {
+            self.out.push(op::INT);
+            self.out.extend_from_slice(v.to_string().as_bytes());
+            self.out.push(b'\n');
+            return Ok(());
+        }
+        self.write_long_text(&v.to_string());
+        Ok(())
+    }
+
+    /// An int from a `u64`.
+    pub fn write_u64(&mut self, v: u64) -> Result<()> {
+        match i64::try_from(v) {
+            Ok(v) => self.write_i64(v),
+            Err(_) => self.write_i128(i128::from(v)),
+        }
+    }
+
+    /// An int from an `i128`.
+    pub fn write_i128(&mut self, v: i128) -> Result<()> {
+        if let Ok(v) = i64::try_from(v) {
+            return self.write_i64(v);
+        }
+        if self.proto >= 2 {
+            self.write_long_bytes(&v.to_le_bytes());
+        } else {
+            self.write_long_text(&v.to_string());
+        }
+        Ok(())
+    }
+
+    /// An int from a `u128`.
+    pub fn write_u128(&mut self, v: u128) -> Result<()> {
+        match i128::try_from(v) {
+            Ok(v) => self.write_i128(v),
+            Err(_) => self.write_bigint(&BigInt::from(v)),
+        }
+    }
+
+    /// An int of any size.
+    pub fn write_bigint(&mut self, v: &BigInt) -> Result<()> {
+        if let Ok(small) = i64::try_from(v) {
+            return self.write_i64(small);
+        }
+        if self.proto >= 2 {
+            self.write_long_bytes(&v.to_signed_bytes_le());
+        } else {
+            self.write_long_text(&v.to_string());
+        }
+        Ok(())
+    }
+
+    /// LONG1/LONG4 of little-endian two's complement, trimmed to the
+    /// shortest form that keeps the sign.
+    fn write_long_bytes(&mut self, le: &[u8]) {
+        let mut n = le.len();
+        let negative = le.last().is_some_and(|&b| b & 0x80 != 0);
+        let fill = if negative { 0xff } else { 0x00 };
+        while n > 1 && le[n - 1] == fill && (le[n - 2] & 0x80 != 0) == negative {
+            n -= 1;
+        }
+        if n < 256 {
+            self.out.extend_from_slice(&[op::LONG1, n as u8]);
+        } else {
+            self.out.push(op::LONG4);
+            self.out.extend_from_slice(&(n as u32).to_le_bytes());
+        }
+        self.out.extend_from_slice(&le[..n]);
+    }
+
+    fn write_long_text(&mut self, decimal: &str) {
+        self.out.push(op::LONG);
+        self.out.extend_from_slice(decimal.as_bytes());
+        self.out.extend_from_slice(b"L\n");
+    }
+
+    /// A float: `BINFLOAT`, or `FLOAT` with `repr()` text at protocol 0.
+    #[inline]
+    pub fn write_f64(&mut self, v: f64) -> Result<()> {
+        if self.proto >= 1 {
+            let b = v.to_be_bytes();
+            self.out.extend_from_slice(&[op::BINFLOAT, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+        } else {
+            self.out.push(op::FLOAT);
+            self.out.extend_from_slice(text::float_repr(v).as_bytes());
+            self.out.push(b'\n');
+        }
+        Ok(())
+    }
+
+    /// `complex(re, im)`.
+    pub fn write_complex(&mut self, re: f64, im: f64) -> Result<()> {
+        self.write_class("builtins", "complex")?;
+        self.write_tuple_with(2, |enc| {
+            enc.write_f64(re)?;
+            enc.write_f64(im)
+        })?;
+        self.out.push(op::REDUCE);
+        Ok(())
+    }
+
+    // ----- strings and bytes ---------------------------------------------
+
+    /// A str.
+    #[inline]
+    pub fn write_str(&mut self, s: &str) -> Result<()> {
+        if self.proto >= 1 {
+            self.write_unicode_bytes(s.as_bytes())
+        } else {
+            self.write_unicode_text(s.chars().map(u32::from));
+            Ok(())
+        }
+    }
+
+    /// A str given as surrogatepass UTF-8 (it may hold lone surrogates).
+    pub fn write_str_surrogates(&mut self, utf8: &[u8]) -> Result<()> {
+        if self.proto >= 1 {
+            self.write_unicode_bytes(utf8)
+        } else {
+            self.write_unicode_text(text::code_points(utf8));
+            Ok(())
+        }
+    }
+
+    fn write_unicode_text(&mut self, cps: impl Iterator<Item = u32>) {
+        self.out.push(op::UNICODE);
+        text::raw_unicode_escape_encode(cps, &mut self.out);
+        self.out.push(b'\n');
+    }
+
+    #[inline]
+    fn write_unicode_bytes(&mut self, b: &[u8]) -> Result<()> {
+        let n = b.len();
+        if self.proto >= 4 && n < 256 {
+            self.out.reserve(2 + n);
+            self.out.extend_from_slice(&[op::SHORT_BINUNICODE, n as u8]);
+            self.out.extend_from_slice(b);
+            return Ok(());
+        }
+        if let Ok(n32) = u32::try_from(n) {
+            let mut header = [op::BINUNICODE, 0, 0, 0, 0];
+            header[1..].copy_from_slice(&n32.to_le_bytes());
+            return self.write_payload(&header, b);
+        }
+        if self.proto >= 4 {
+            let mut header = [op::BINUNICODE8, 0, 0, 0, 0, 0, 0, 0, 0];
+            header[1..].copy_from_slice(&(n as u64).to_le_bytes());
+            return self.write_payload(&header, b);
+        }
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            None,
+            format!("cannot write a str of {n} bytes below protocol 4: the limit is 4 GiB"),
+        ))
+    }
+
+    /// `bytes`. Below protocol 3, written as CPython writes it:
+    /// `_codecs.encode(<latin-1 str>, 'latin1')`, or `bytes()` when empty,
+    /// with the function and `'latin1'` memoized, so that more bytes in the
+    /// same pickle refer back to them.
+    pub fn write_bytes(&mut self, b: &[u8]) -> Result<()> {
+        if self.proto < 3 {
+            if b.is_empty() {
+                self.write_class("builtins", "bytes")?;
+                self.write_tuple_with(0, |_| Ok(()))?;
+            } else {
+                self.write_class("_codecs", "encode")?;
+                self.write_tuple_with(2, |enc| {
+                    if enc.proto >= 1 {
+                        let latin1: String = b.iter().map(|&c| char::from(c)).collect();
+                        enc.write_str(&latin1)?;
+                    } else {
+                        enc.write_unicode_text(b.iter().map(|&c| u32::from(c)));
+                    }
+                    enc.write_static_str("latin1")
+                })?;
+            }
+            self.out.push(op::REDUCE);
+            return Ok(());
+        }
+        let n = b.len();
+        if n < 256 {
+            self.out.extend_from_slice(&[op::SHORT_BINBYTES, n as u8]);
+            self.out.extend_from_slice(b);
+            return Ok(());
+        }
+        if let Ok(n32) = u32::try_from(n) {
+            let mut header = [op::BINBYTES, 0, 0, 0, 0];
+            header[1..].copy_from_slice(&n32.to_le_bytes());
+            return self.write_payload(&header, b);
+        }
+        if self.proto >= 4 {
+            let mut header = [op::BINBYTES8, 0, 0, 0, 0, 0, 0, 0, 0];
+            header[1..].copy_from_slice(&(n as u64).to_le_bytes());
+            return self.write_payload(&header, b);
+        }
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            None,
+            format!("cannot write bytes of {n} bytes below protocol 4: the limit is 4 GiB"),
+        ))
+    }
+
+    /// `bytearray`: `BYTEARRAY8` at protocol 5, else `bytearray(<bytes>)`,
+    /// or `bytearray()` when empty, as CPython writes it.
+    pub fn write_bytearray(&mut self, b: &[u8]) -> Result<()> {
+        if self.proto >= 5 {
+            let mut header = [op::BYTEARRAY8, 0, 0, 0, 0, 0, 0, 0, 0];
+            header[1..].copy_from_slice(&(b.len() as u64).to_le_bytes());
+            return self.write_payload(&header, b);
+        }
+        self.write_class("builtins", "bytearray")?;
+        if b.is_empty() {
+            self.write_tuple_with(0, |_| Ok(()))?;
+        } else {
+            self.write_tuple_with(1, |enc| enc.write_bytes(b))?;
+        }
+        self.out.push(op::REDUCE);
+        Ok(())
+    }
+
+    pub(crate) fn out(&mut self) -> &mut Vec<u8> {
+        &mut self.out
+    }
+
+    pub(crate) fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+}
+
+/// Encodes a value at protocol 4.
+///
+/// ```
+/// let bytes = pickle_core::to_vec(&(1, "two", 3.0))?;
+/// assert_eq!(&bytes[..2], b"\x80\x04");
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn to_vec<T: ToPickle + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    to_vec_with(value, EncodeOptions::default())
+}
+
+/// Encodes a value with options, such as the protocol.
+///
+/// ```
+/// use pickle_core::EncodeOptions;
+///
+/// let bytes = pickle_core::to_vec_with(&true, EncodeOptions::default().protocol(0))?;
+/// assert_eq!(bytes, b"I01\n.");
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn to_vec_with<T: ToPickle + ?Sized>(value: &T, opts: EncodeOptions) -> Result<Vec<u8>> {
+    Encoder::new(opts, None)?.encode(value)
+}
+
+/// Encodes a value at protocol 4 into a writer, streaming frame by frame.
+///
+/// ```
+/// let mut out = Vec::new();
+/// pickle_core::to_writer(&mut out, &[1u8, 2, 3])?;
+/// let back: Vec<u8> = pickle_core::from_slice(&out)?;
+/// assert_eq!(back, [1, 2, 3]);
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn to_writer<W: io::Write, T: ToPickle + ?Sized>(writer: W, value: &T) -> Result<()> {
+    to_writer_with(writer, value, EncodeOptions::default())
+}
+
+/// [`to_writer`] with options.
+pub fn to_writer_with<W: io::Write, T: ToPickle + ?Sized>(mut writer: W, value: &T, opts: EncodeOptions) -> Result<()> {
+    let rest = Encoder::new(opts, Some(&mut writer))?.encode(value)?;
+    debug_assert!(rest.is_empty());
+    writer.flush().map_err(Error::from)
+}
