@@ -13,10 +13,10 @@ use std::fmt;
 use std::io::{self, Write};
 
 use pickle_core::BigInt;
-use pickle_core::opcodes as op;
+use pickle_core::opcodes::{self as op, ArgKind, OpInfo, info};
+use pickle_core::text;
 
 use crate::repr::{INT_MAX_STR_DIGITS, bytes_repr, float_repr, str_repr};
-use crate::surrogatepass;
 
 /// Why a disassembly stopped early: the pickle is malformed where
 /// `pickletools` would raise, or the output could not be written.
@@ -76,11 +76,12 @@ pub fn dis<W: Write>(data: &[u8], out: &mut W) -> Result<(), DisError> {
         let Some(code) = input.byte() else {
             return Err(DisError::at(pos, "end of input", "pickle exhausted before seeing STOP"));
         };
-        let (Some(name), Some(info)) = (op::name(code), info(code)) else {
+        let Some(info) = info(code) else {
             let mut shown = String::new();
             bytes_repr(&[code], &mut shown);
             return Err(DisError::at(pos, "unknown opcode", format_args!("opcode {shown} unknown")));
         };
+        let name = info.name;
         let arg = match info.arg {
             Some(kind) => Some(read_arg(kind, &mut input).map_err(|detail| DisError::at(pos, name, detail))?),
             None => None,
@@ -89,13 +90,13 @@ pub fn dis<W: Write>(data: &[u8], out: &mut W) -> Result<(), DisError> {
         // failing opcode leaves "  pos: " on stdout.
         write!(out, "{pos:5}: ")?;
         line.clear();
-        let raised = machine.describe(code, name, &info, arg.as_ref(), &mut line);
+        let raised = machine.describe(code, name, info, arg.as_ref(), &mut line);
         let raised = raised.map_err(|detail| DisError::at(pos, name, detail))?;
         out.write_all(line.as_bytes())?;
         if let Some(error) = raised {
             return Err(DisError::at(pos, name, error));
         }
-        machine.apply(pos, &info).map_err(|detail| DisError::at(pos, name, detail))?;
+        machine.apply(pos, info).map_err(|detail| DisError::at(pos, name, detail))?;
         if code == op::STOP {
             break;
         }
@@ -115,123 +116,6 @@ pub fn dis<W: Write>(data: &[u8], out: &mut W) -> Result<(), DisError> {
 
 /// Names of pickletools' stack object kinds, as `repr()` shows them.
 const MARK: &str = "mark";
-const STACKSLICE: &str = "stackslice";
-const ANY: &str = "any";
-
-/// How an opcode's argument is encoded: pickletools' ArgumentDescriptors.
-#[derive(Clone, Copy, Debug)]
-enum ArgKind {
-    Uint1,
-    Uint2,
-    Int4,
-    Uint4,
-    Uint8,
-    StringNl,
-    StringNlNoEscape,
-    StringNlNoEscapePair,
-    String1,
-    String4,
-    Bytes1,
-    Bytes4,
-    Bytes8,
-    ByteArray8,
-    UnicodeNl,
-    Unicode1,
-    Unicode4,
-    Unicode8,
-    DecimalShort,
-    DecimalLong,
-    FloatNl,
-    Float8,
-    Long1,
-    Long4,
-}
-
-/// pickletools' OpcodeInfo: argument, stack effect and protocol.
-#[derive(Debug)]
-struct Info {
-    arg: Option<ArgKind>,
-    before: &'static [&'static str],
-    after: &'static [&'static str],
-    proto: i32,
-}
-
-fn info(code: u8) -> Option<Info> {
-    use ArgKind::*;
-    let (arg, before, after, proto): (Option<ArgKind>, &'static [&'static str], &'static [&'static str], i32) =
-        match code {
-            op::INT => (Some(DecimalShort), &[], &["int_or_bool"], 0),
-            op::BININT => (Some(Int4), &[], &["int"], 1),
-            op::BININT1 => (Some(Uint1), &[], &["int"], 1),
-            op::BININT2 => (Some(Uint2), &[], &["int"], 1),
-            op::LONG => (Some(DecimalLong), &[], &["int"], 0),
-            op::LONG1 => (Some(Long1), &[], &["int"], 2),
-            op::LONG4 => (Some(Long4), &[], &["int"], 2),
-            op::STRING => (Some(StringNl), &[], &["bytes_or_str"], 0),
-            op::BINSTRING => (Some(String4), &[], &["bytes_or_str"], 1),
-            op::SHORT_BINSTRING => (Some(String1), &[], &["bytes_or_str"], 1),
-            op::BINBYTES => (Some(Bytes4), &[], &["bytes"], 3),
-            op::SHORT_BINBYTES => (Some(Bytes1), &[], &["bytes"], 3),
-            op::BINBYTES8 => (Some(Bytes8), &[], &["bytes"], 4),
-            op::BYTEARRAY8 => (Some(ByteArray8), &[], &["bytearray"], 5),
-            op::NEXT_BUFFER => (None, &[], &["buffer"], 5),
-            op::READONLY_BUFFER => (None, &["buffer"], &["buffer"], 5),
-            op::NONE => (None, &[], &["None"], 0),
-            op::NEWTRUE => (None, &[], &["bool"], 2),
-            op::NEWFALSE => (None, &[], &["bool"], 2),
-            op::UNICODE => (Some(UnicodeNl), &[], &["str"], 0),
-            op::SHORT_BINUNICODE => (Some(Unicode1), &[], &["str"], 4),
-            op::BINUNICODE => (Some(Unicode4), &[], &["str"], 1),
-            op::BINUNICODE8 => (Some(Unicode8), &[], &["str"], 4),
-            op::FLOAT => (Some(FloatNl), &[], &["float"], 0),
-            op::BINFLOAT => (Some(Float8), &[], &["float"], 1),
-            op::EMPTY_LIST => (None, &[], &["list"], 1),
-            op::APPEND => (None, &["list", ANY], &["list"], 0),
-            op::APPENDS => (None, &["list", MARK, STACKSLICE], &["list"], 1),
-            op::LIST => (None, &[MARK, STACKSLICE], &["list"], 0),
-            op::EMPTY_TUPLE => (None, &[], &["tuple"], 1),
-            op::TUPLE => (None, &[MARK, STACKSLICE], &["tuple"], 0),
-            op::TUPLE1 => (None, &[ANY], &["tuple"], 2),
-            op::TUPLE2 => (None, &[ANY, ANY], &["tuple"], 2),
-            op::TUPLE3 => (None, &[ANY, ANY, ANY], &["tuple"], 2),
-            op::EMPTY_DICT => (None, &[], &["dict"], 1),
-            op::DICT => (None, &[MARK, STACKSLICE], &["dict"], 0),
-            op::SETITEM => (None, &["dict", ANY, ANY], &["dict"], 0),
-            op::SETITEMS => (None, &["dict", MARK, STACKSLICE], &["dict"], 1),
-            op::EMPTY_SET => (None, &[], &["set"], 4),
-            op::ADDITEMS => (None, &["set", MARK, STACKSLICE], &["set"], 4),
-            op::FROZENSET => (None, &[MARK, STACKSLICE], &["frozenset"], 4),
-            op::POP => (None, &[ANY], &[], 0),
-            op::DUP => (None, &[ANY], &[ANY, ANY], 0),
-            op::MARK => (None, &[], &[MARK], 0),
-            op::POP_MARK => (None, &[MARK, STACKSLICE], &[], 1),
-            op::GET => (Some(DecimalShort), &[], &[ANY], 0),
-            op::BINGET => (Some(Uint1), &[], &[ANY], 1),
-            op::LONG_BINGET => (Some(Uint4), &[], &[ANY], 1),
-            op::PUT => (Some(DecimalShort), &[], &[], 0),
-            op::BINPUT => (Some(Uint1), &[], &[], 1),
-            op::LONG_BINPUT => (Some(Uint4), &[], &[], 1),
-            op::MEMOIZE => (None, &[ANY], &[ANY], 4),
-            op::EXT1 => (Some(Uint1), &[], &[ANY], 2),
-            op::EXT2 => (Some(Uint2), &[], &[ANY], 2),
-            op::EXT4 => (Some(Int4), &[], &[ANY], 2),
-            op::GLOBAL => (Some(StringNlNoEscapePair), &[], &[ANY], 0),
-            op::STACK_GLOBAL => (None, &["str", "str"], &[ANY], 4),
-            op::REDUCE => (None, &[ANY, ANY], &[ANY], 0),
-            op::BUILD => (None, &[ANY, ANY], &[ANY], 0),
-            op::INST => (Some(StringNlNoEscapePair), &[MARK, STACKSLICE], &[ANY], 0),
-            op::OBJ => (None, &[MARK, ANY, STACKSLICE], &[ANY], 1),
-            op::NEWOBJ => (None, &[ANY, ANY], &[ANY], 2),
-            op::NEWOBJ_EX => (None, &[ANY, ANY, ANY], &[ANY], 4),
-            op::PROTO => (Some(Uint1), &[], &[], 2),
-            op::STOP => (None, &[ANY], &[], 0),
-            op::FRAME => (Some(Uint8), &[], &[], 4),
-            op::PERSID => (Some(StringNlNoEscape), &[], &[ANY], 0),
-            op::BINPERSID => (None, &[ANY], &[ANY], 1),
-            _ => return None,
-        };
-    Some(Info { arg, before, after, proto })
-}
 
 /// A Python int as a memo key: `True` and `1` are the same key, as in the
 /// dict pickletools uses.
@@ -366,9 +250,9 @@ fn read_arg(kind: ArgKind, input: &mut Input<'_>) -> Result<Arg, String> {
         ByteArray8 => bytes_arg(counted8(input, "bytearray8")?, true),
         UnicodeNl => {
             let line = input.line("unicodestringnl")?;
-            let chars = raw_unicode_escape_decode(line)?;
+            let utf8 = text::raw_unicode_escape_decode(line).map_err(|e| e.cpython_message())?;
             let mut repr = String::new();
-            str_repr(chars.iter().copied(), &mut repr);
+            str_repr(text::code_points(&utf8), &mut repr);
             Arg::text(repr)
         }
         Unicode1 => {
@@ -441,11 +325,11 @@ fn bytes_arg(data: &[u8], bytearray: bool) -> Arg {
 }
 
 fn utf8_arg(data: &[u8]) -> Result<Arg, String> {
-    if let Some(bad) = surrogatepass::first_invalid(data) {
+    if let Some(bad) = text::first_invalid(data) {
         return Err(format!("'utf-8' codec can't decode byte 0x{:02x} in position {bad}", data[bad]));
     }
     let mut repr = String::new();
-    str_repr(surrogatepass::code_points(data), &mut repr);
+    str_repr(text::code_points(data), &mut repr);
     Ok(Arg::text(repr))
 }
 
@@ -496,6 +380,11 @@ fn strip_quotes(line: &[u8]) -> Result<&[u8], String> {
     Err(format!("no string quotes around {shown}"))
 }
 
+/// `codecs.escape_decode`, failing with CPython's message.
+fn escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
+    text::escape_decode(s).map_err(|e| e.cpython_message())
+}
+
 fn noescape(input: &mut Input<'_>) -> Result<Vec<u8>, String> {
     escape_decode(input.line("stringnl")?)
 }
@@ -511,108 +400,6 @@ fn ascii_repr(bytes: &[u8]) -> Result<String, String> {
     let mut repr = String::new();
     str_repr(bytes.iter().map(|&b| u32::from(b)), &mut repr);
     Ok(repr)
-}
-
-/// CPython 3.11's `codecs.escape_decode`: bytes-literal escapes. Unknown
-/// escapes keep their backslash; octal escapes above `\377` wrap to a byte.
-fn escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while let Some(&b) = s.get(i) {
-        i += 1;
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        let Some(&e) = s.get(i) else {
-            return Err("Trailing \\ in string".into());
-        };
-        i += 1;
-        match e {
-            b'\n' => {}
-            b'\\' | b'\'' | b'"' => out.push(e),
-            b'b' => out.push(0x08),
-            b'f' => out.push(0x0C),
-            b't' => out.push(b'\t'),
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b'v' => out.push(0x0B),
-            b'a' => out.push(0x07),
-            b'0'..=b'7' => {
-                let mut c = u32::from(e - b'0');
-                for _ in 0..2 {
-                    match s.get(i) {
-                        Some(&d @ b'0'..=b'7') => {
-                            c = (c << 3) + u32::from(d - b'0');
-                            i += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                out.push((c & 0xFF) as u8);
-            }
-            b'x' => {
-                let hex = s
-                    .get(i..i + 2)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    None => return Err(format!("invalid \\x escape at position {}", i - 2)),
-                }
-            }
-            _ => {
-                out.push(b'\\');
-                i -= 1;
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// CPython's raw-unicode-escape decoder: only `\uXXXX` and `\UXXXXXXXX`
-/// escape; every other byte is its Latin-1 code point.
-fn raw_unicode_escape_decode(s: &[u8]) -> Result<Vec<u32>, String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while let Some(&b) = s.get(i) {
-        i += 1;
-        if b != b'\\' || i >= s.len() {
-            out.push(u32::from(b));
-            continue;
-        }
-        let e = s[i];
-        i += 1;
-        let count = match e {
-            b'u' => 4,
-            b'U' => 8,
-            _ => {
-                out.push(u32::from(b'\\'));
-                out.push(u32::from(e));
-                continue;
-            }
-        };
-        let mut cp: u32 = 0;
-        for _ in 0..count {
-            match s.get(i).and_then(|&d| char::from(d).to_digit(16)) {
-                Some(d) => cp = (cp << 4) | d,
-                None => {
-                    return Err(
-                        if count == 4 { "truncated \\uXXXX escape" } else { "truncated \\UXXXXXXXX escape" }.into()
-                    );
-                }
-            }
-            i += 1;
-        }
-        if cp > 0x10FFFF {
-            return Err("\\Uxxxxxxxx out of range".into());
-        }
-        out.push(cp);
-    }
-    Ok(out)
 }
 
 const PY_SPACE: &[u8] = b" \t\n\r\x0b\x0c";
@@ -703,7 +490,7 @@ impl Machine {
         &mut self,
         code: u8,
         name: &str,
-        info: &Info,
+        info: &OpInfo,
         arg: Option<&Arg>,
         line: &mut String,
     ) -> Result<Option<String>, String> {
@@ -711,7 +498,7 @@ impl Machine {
         let code_text = if code < 0x80 { char::from(code).to_string() } else { format!("\\x{code:02x}") };
         // Writing to a String cannot fail.
         let _ = write!(line, "{code_text:<4} {:indent$}{name}", "", indent = 4 * self.marks.len());
-        self.max_proto = self.max_proto.max(info.proto);
+        self.max_proto = self.max_proto.max(i32::from(info.proto));
         self.after.clear();
         self.after.extend_from_slice(info.after);
         self.to_pop = info.before.len();
@@ -788,7 +575,7 @@ impl Machine {
     }
 
     /// The stack effect of the opcode `step` just described.
-    fn apply(&mut self, pos: usize, info: &Info) -> Result<(), String> {
+    fn apply(&mut self, pos: usize, info: &OpInfo) -> Result<(), String> {
         if self.stack.len() < self.to_pop {
             return Err(format!("tries to pop {} items from stack with only {} items", self.to_pop, self.stack.len()));
         }
@@ -812,27 +599,14 @@ mod tests {
     }
 
     #[test]
-    fn escapes_decode_like_cpython() {
-        assert_eq!(escape_decode(br"a\n\x41\101\777\q\'").as_deref(), Ok(&b"a\nAA\xff\\q'"[..]));
-        assert!(escape_decode(b"\\").is_err());
-        assert!(escape_decode(br"\x4").is_err());
-        assert_eq!(
-            raw_unicode_escape_decode(br"\\u0041 \\\u0041 \").as_deref(),
-            Ok(&[0x5C, 0x5C, 0x75, 0x30, 0x30, 0x34, 0x31, 0x20, 0x5C, 0x5C, 0x41, 0x20, 0x5C][..])
-        );
-        assert!(raw_unicode_escape_decode(br"\u12").is_err());
-        assert!(raw_unicode_escape_decode(br"\U00110000").is_err());
-    }
-
-    #[test]
     fn numbers_parse_like_python() {
         assert_eq!(parse_int(b" -1_0 "), Ok(PyInt::Small(-10)));
-        assert!(parse_int(b"1__0").is_err());
-        assert!(parse_int(b"").is_err());
+        assert_eq!(parse_int(b"1__0"), Err("invalid literal for int() with base 10: b'1__0'".into()));
+        assert_eq!(parse_int(b""), Err("invalid literal for int() with base 10: b''".into()));
         assert_eq!(parse_float(b"1_0.5").ok(), Some(10.5));
         assert!(parse_float(b"nan").is_ok_and(f64::is_nan));
         assert!(parse_float(b"-iNfInItY").is_ok_and(|x| x == f64::NEG_INFINITY));
-        assert!(parse_float(b"_1").is_err());
+        assert_eq!(parse_float(b"_1"), Err("could not convert string to float: b'_1'".into()));
     }
 
     #[test]

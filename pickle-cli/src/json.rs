@@ -13,7 +13,7 @@ use pickle_core::{Construct, Item, Node, NodeId, Object, Value};
 
 use crate::base64;
 use crate::repr::float_repr;
-use crate::surrogatepass;
+use pickle_core::text;
 
 /// The tagged JSON text of `value`, without a trailing newline (the
 /// `pickle json` command adds one).
@@ -33,7 +33,7 @@ use crate::surrogatepass;
 pub fn value_to_json(value: &Value<'_>) -> String {
     let mut writer = Writer {
         value,
-        counts: reference_counts(value),
+        counts: value.ref_counts(),
         ids: vec![None; value.node_count()],
         next_id: 0,
         out: String::new(),
@@ -43,28 +43,6 @@ pub fn value_to_json(value: &Value<'_>) -> String {
         writer.run(task);
     }
     writer.out
-}
-
-/// How many times each node is referenced from the part of the graph
-/// reachable from the root; the root counts once.
-fn reference_counts(value: &Value<'_>) -> Vec<u32> {
-    let mut counts = vec![0u32; value.node_count()];
-    let mut todo: Vec<NodeId> = Vec::new();
-    let mut visit = |item: Item, todo: &mut Vec<NodeId>| {
-        if let Item::Node(id) = item
-            && let Some(count) = counts.get_mut(id.index())
-        {
-            *count = count.saturating_add(1);
-            if *count == 1 {
-                todo.push(id);
-            }
-        }
-    };
-    visit(value.root(), &mut todo);
-    while let Some(id) = todo.pop() {
-        value.node(id).for_each_child(|child| visit(child, &mut todo));
-    }
-    counts
 }
 
 /// Pending output. Sequences carry the rest of their slice, so a container
@@ -195,7 +173,7 @@ impl<'v> Writer<'v, '_> {
                 self.out.push_str("]}");
             }
             Node::Str(s) => push_json_str(&mut self.out, s.chars().map(u32::from)),
-            Node::SurrogateStr(s) => push_json_str(&mut self.out, surrogatepass::code_points(s)),
+            Node::SurrogateStr(s) => push_json_str(&mut self.out, text::code_points(s)),
             Node::Bytes(b) => self.tagged_base64("$bytes", b),
             Node::ByteArray(b) => self.tagged_base64("$bytearray", b),
             Node::List(items) => self.seq("[", items, "]"),
@@ -316,7 +294,7 @@ impl<'v> Writer<'v, '_> {
     fn key(&mut self, key: Item) {
         match self.value.get(key) {
             Some(Node::Str(s)) => push_json_str(&mut self.out, s.chars().map(u32::from)),
-            Some(Node::SurrogateStr(s)) => push_json_str(&mut self.out, surrogatepass::code_points(s)),
+            Some(Node::SurrogateStr(s)) => push_json_str(&mut self.out, text::code_points(s)),
             // `is_plain_object` admits only str keys.
             _ => self.out.push_str("\"\""),
         }

@@ -8,4 +8,3 @@ pub mod dis;
 pub mod json;
 mod nonprintable;
 mod repr;
-mod surrogatepass;

@@ -10,7 +10,7 @@
 //! follow makes it answer `None`, and the caller caps the answer by its
 //! allocation budget.
 
-use crate::format::opcodes as op;
+use crate::format::opcodes::{self as op, ArgLayout};
 
 /// The most MARKs the pass tracks before it gives up (a hint is not worth
 /// more memory than that).
@@ -28,28 +28,15 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
     // Whether stack slot 0 holds the root container.
     let mut root = false;
     let mut count = 0usize;
-    // Fixed-width argument, length-prefixed payload, newline-ended line.
-    let fixed = |n: usize, at: &mut usize| -> Option<()> {
-        *at = at.checked_add(n).filter(|&end| end <= bytes.len())?;
-        Some(())
-    };
-    let payload = |width: usize, at: &mut usize| -> Option<()> {
-        let arg = bytes.get(*at..at.checked_add(width)?)?;
-        let mut le = [0u8; 8];
-        le[..width].copy_from_slice(arg);
-        let len = usize::try_from(u64::from_le_bytes(le)).ok()?;
-        *at = at.checked_add(width)?.checked_add(len).filter(|&end| end <= bytes.len())?;
-        Some(())
-    };
-    let line = |at: &mut usize| -> Option<()> {
-        *at += bytes.get(*at..)?.iter().position(|&b| b == b'\n')? + 1;
-        Some(())
-    };
     // Where the items above the last MARK start.
     let fence = |marks: &[usize]| marks.last().copied().unwrap_or(0);
     loop {
         let code = *bytes.get(at)?;
         at += 1;
+        let info = op::info(code)?;
+        if let Some(arg) = info.arg {
+            at = skip_arg(bytes, at, arg.layout())?;
+        }
         // (items popped, items pushed) for the opcodes that do not touch MARKs.
         let (pops, pushes) = match code {
             op::STOP => return root.then_some(count),
@@ -65,7 +52,6 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
                 marks.pop();
                 continue;
             }
-            op::POP => (1, 0),
             op::POP_MARK => {
                 height = marks.pop()?;
                 if height == 0 {
@@ -74,10 +60,6 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
                 continue;
             }
             op::TUPLE | op::LIST | op::DICT | op::FROZENSET | op::OBJ | op::INST => {
-                if code == op::INST {
-                    line(&mut at)?;
-                    line(&mut at)?;
-                }
                 let k = marks.pop()?;
                 if k == 0 && root {
                     return None;
@@ -124,62 +106,15 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
                 }
                 (0, 1)
             }
-            op::NONE | op::NEWTRUE | op::NEWFALSE | op::EMPTY_TUPLE | op::EMPTY_SET | op::DUP | op::NEXT_BUFFER => {
-                (0, 1)
-            }
-            op::BININT1 | op::BINGET | op::EXT1 | op::BININT2 | op::EXT2 | op::BININT | op::LONG_BINGET | op::EXT4 => {
-                fixed(int_arg_width(code), &mut at)?;
-                (0, 1)
-            }
-            op::BINFLOAT => {
-                fixed(8, &mut at)?;
-                (0, 1)
-            }
             // The memo writes read the top without popping it.
             op::BINPUT | op::LONG_BINPUT | op::MEMOIZE | op::PUT => {
-                match code {
-                    op::BINPUT => fixed(1, &mut at)?,
-                    op::LONG_BINPUT => fixed(4, &mut at)?,
-                    op::PUT => line(&mut at)?,
-                    _ => {}
-                }
                 if height <= fence(&marks) {
                     return None;
                 }
                 (0, 0)
             }
-            op::READONLY_BUFFER => (1, 1),
-            op::PROTO | op::FRAME => {
-                fixed(if code == op::PROTO { 1 } else { 8 }, &mut at)?;
-                (0, 0)
-            }
-            op::SHORT_BINUNICODE
-            | op::SHORT_BINBYTES
-            | op::SHORT_BINSTRING
-            | op::LONG1
-            | op::BINUNICODE
-            | op::BINBYTES
-            | op::BINSTRING
-            | op::LONG4
-            | op::BINUNICODE8
-            | op::BINBYTES8
-            | op::BYTEARRAY8 => {
-                payload(length_width(code), &mut at)?;
-                (0, 1)
-            }
-            op::INT | op::LONG | op::FLOAT | op::STRING | op::UNICODE | op::GET | op::PERSID => {
-                line(&mut at)?;
-                (0, 1)
-            }
-            op::GLOBAL => {
-                line(&mut at)?;
-                line(&mut at)?;
-                (0, 1)
-            }
-            op::BINPERSID | op::TUPLE1 => (1, 1),
-            op::REDUCE | op::BUILD | op::NEWOBJ | op::STACK_GLOBAL | op::TUPLE2 => (2, 1),
-            op::NEWOBJ_EX | op::TUPLE3 => (3, 1),
-            _ => return None,
+            // Everything else pops and pushes what the table says.
+            _ => (info.before.len(), info.after.len()),
         };
         // A popped slot must lie above the last MARK; slot 0 (the root) is
         // never popped by anything the pass follows.
@@ -194,22 +129,25 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
     }
 }
 
-/// The width of the integer argument of BININT*, BINGET/LONG_BINGET, EXT*.
-fn int_arg_width(code: u8) -> usize {
-    match code {
-        op::BININT1 | op::BINGET | op::EXT1 => 1,
-        op::BININT2 | op::EXT2 => 2,
-        _ => 4,
-    }
-}
-
-/// The width of the length that prefixes a str, bytes or long payload.
-fn length_width(code: u8) -> usize {
-    match code {
-        op::SHORT_BINUNICODE | op::SHORT_BINBYTES | op::SHORT_BINSTRING | op::LONG1 => 1,
-        op::BINUNICODE | op::BINBYTES | op::BINSTRING | op::LONG4 => 4,
-        _ => 8,
-    }
+/// The position after an argument laid out as `layout` that starts at
+/// `at`, or `None` when the input ends first.
+fn skip_arg(bytes: &[u8], at: usize, layout: ArgLayout) -> Option<usize> {
+    let end = match layout {
+        ArgLayout::Fixed(n) => at.checked_add(n)?,
+        ArgLayout::Line => at + bytes.get(at..)?.iter().position(|&b| b == b'\n')? + 1,
+        ArgLayout::TwoLines => {
+            let first = skip_arg(bytes, at, ArgLayout::Line)?;
+            return skip_arg(bytes, first, ArgLayout::Line);
+        }
+        ArgLayout::Prefixed(width) => {
+            let arg = bytes.get(at..at.checked_add(width)?)?;
+            let mut le = [0u8; 8];
+            le[..width].copy_from_slice(arg);
+            let len = usize::try_from(u64::from_le_bytes(le)).ok()?;
+            at.checked_add(width)?.checked_add(len)?
+        }
+    };
+    (end <= bytes.len()).then_some(end)
 }
 
 #[cfg(test)]

@@ -86,78 +86,154 @@ pub const READONLY_BUFFER: u8 = 0x98;
 /// The highest protocol this crate reads and writes.
 pub const HIGHEST_PROTOCOL: u8 = 5;
 
+/// How an opcode's argument is encoded in the stream: pickletools'
+/// `ArgumentDescriptor`s, one variant per descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    Uint1,
+    Uint2,
+    Int4,
+    Uint4,
+    Uint8,
+    StringNl,
+    StringNlNoEscape,
+    StringNlNoEscapePair,
+    String1,
+    String4,
+    Bytes1,
+    Bytes4,
+    Bytes8,
+    ByteArray8,
+    UnicodeNl,
+    Unicode1,
+    Unicode4,
+    Unicode8,
+    DecimalShort,
+    DecimalLong,
+    FloatNl,
+    Float8,
+    Long1,
+    Long4,
+}
+
+/// Where an argument ends, whatever it means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgLayout {
+    /// Exactly this many bytes.
+    Fixed(usize),
+    /// Up to and including the next newline.
+    Line,
+    /// Two newline-ended lines (a module and a name).
+    TwoLines,
+    /// A little-endian length of this many bytes, then that many bytes.
+    Prefixed(usize),
+}
+
+impl ArgKind {
+    /// How the argument's extent is found.
+    pub const fn layout(self) -> ArgLayout {
+        use ArgKind::*;
+        match self {
+            Uint1 => ArgLayout::Fixed(1),
+            Uint2 => ArgLayout::Fixed(2),
+            Int4 | Uint4 => ArgLayout::Fixed(4),
+            Uint8 | Float8 => ArgLayout::Fixed(8),
+            StringNl | StringNlNoEscape | UnicodeNl | DecimalShort | DecimalLong | FloatNl => ArgLayout::Line,
+            StringNlNoEscapePair => ArgLayout::TwoLines,
+            String1 | Bytes1 | Unicode1 | Long1 => ArgLayout::Prefixed(1),
+            String4 | Bytes4 | Unicode4 | Long4 => ArgLayout::Prefixed(4),
+            Bytes8 | ByteArray8 | Unicode8 => ArgLayout::Prefixed(8),
+        }
+    }
+}
+
+/// What pickletools knows of an opcode (its `OpcodeInfo`): the one table
+/// the decoder's messages, the quick scan and `pickle dis` all read.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OpInfo {
+    /// The opcode byte.
+    pub code: u8,
+    /// CPython's name for it.
+    pub name: &'static str,
+    /// Its argument in the stream, if it has one.
+    pub arg: Option<ArgKind>,
+    /// What it pops, bottom first, by pickletools' stack-object names
+    /// (`"mark"` and `"stackslice"` for a MARK and what lies above it).
+    pub before: &'static [&'static str],
+    /// What it pushes, bottom first.
+    pub after: &'static [&'static str],
+    /// The protocol that introduced it.
+    pub proto: u8,
+    /// The first line of pickletools' description, as `dis -a` prints it.
+    pub summary: &'static str,
+}
+
+#[path = "opcode_table.rs"]
+mod table;
+
+/// Table index + 1 of each byte, 0 for a byte that is no opcode.
+const INDEX: [u8; 256] = {
+    let mut index = [0u8; 256];
+    let mut i = 0;
+    while i < table::OPCODES.len() {
+        index[table::OPCODES[i].code as usize] = i as u8 + 1;
+        i += 1;
+    }
+    index
+};
+
+/// Every opcode, in pickletools' order.
+pub fn all() -> &'static [OpInfo] {
+    table::OPCODES
+}
+
+/// The table entry of an opcode byte, or `None` for a byte that is no opcode.
+///
+/// ```
+/// let info = pickle_core::opcodes::info(pickle_core::opcodes::BININT1).expect("an opcode");
+/// assert_eq!((info.name, info.proto), ("BININT1", 1));
+/// ```
+#[inline]
+pub fn info(code: u8) -> Option<&'static OpInfo> {
+    match INDEX[code as usize] {
+        0 => None,
+        i => Some(&table::OPCODES[i as usize - 1]),
+    }
+}
+
 /// CPython's `pickle.py` name for an opcode byte, or `None` for a byte that is
 /// not an opcode.
 pub fn name(op: u8) -> Option<&'static str> {
-    Some(match op {
-        MARK => "MARK",
-        STOP => "STOP",
-        POP => "POP",
-        POP_MARK => "POP_MARK",
-        DUP => "DUP",
-        FLOAT => "FLOAT",
-        INT => "INT",
-        BININT => "BININT",
-        BININT1 => "BININT1",
-        LONG => "LONG",
-        BININT2 => "BININT2",
-        NONE => "NONE",
-        PERSID => "PERSID",
-        BINPERSID => "BINPERSID",
-        REDUCE => "REDUCE",
-        STRING => "STRING",
-        BINSTRING => "BINSTRING",
-        SHORT_BINSTRING => "SHORT_BINSTRING",
-        UNICODE => "UNICODE",
-        BINUNICODE => "BINUNICODE",
-        APPEND => "APPEND",
-        BUILD => "BUILD",
-        GLOBAL => "GLOBAL",
-        DICT => "DICT",
-        EMPTY_DICT => "EMPTY_DICT",
-        APPENDS => "APPENDS",
-        GET => "GET",
-        BINGET => "BINGET",
-        INST => "INST",
-        LONG_BINGET => "LONG_BINGET",
-        LIST => "LIST",
-        EMPTY_LIST => "EMPTY_LIST",
-        OBJ => "OBJ",
-        PUT => "PUT",
-        BINPUT => "BINPUT",
-        LONG_BINPUT => "LONG_BINPUT",
-        SETITEM => "SETITEM",
-        TUPLE => "TUPLE",
-        EMPTY_TUPLE => "EMPTY_TUPLE",
-        SETITEMS => "SETITEMS",
-        BINFLOAT => "BINFLOAT",
-        PROTO => "PROTO",
-        NEWOBJ => "NEWOBJ",
-        EXT1 => "EXT1",
-        EXT2 => "EXT2",
-        EXT4 => "EXT4",
-        TUPLE1 => "TUPLE1",
-        TUPLE2 => "TUPLE2",
-        TUPLE3 => "TUPLE3",
-        NEWTRUE => "NEWTRUE",
-        NEWFALSE => "NEWFALSE",
-        LONG1 => "LONG1",
-        LONG4 => "LONG4",
-        BINBYTES => "BINBYTES",
-        SHORT_BINBYTES => "SHORT_BINBYTES",
-        SHORT_BINUNICODE => "SHORT_BINUNICODE",
-        BINUNICODE8 => "BINUNICODE8",
-        BINBYTES8 => "BINBYTES8",
-        EMPTY_SET => "EMPTY_SET",
-        ADDITEMS => "ADDITEMS",
-        FROZENSET => "FROZENSET",
-        NEWOBJ_EX => "NEWOBJ_EX",
-        STACK_GLOBAL => "STACK_GLOBAL",
-        MEMOIZE => "MEMOIZE",
-        FRAME => "FRAME",
-        BYTEARRAY8 => "BYTEARRAY8",
-        NEXT_BUFFER => "NEXT_BUFFER",
-        READONLY_BUFFER => "READONLY_BUFFER",
-        _ => return None,
-    })
+    info(op).map(|i| i.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_constant_is_in_the_table_under_its_name() {
+        let named = [
+            (MARK, "MARK"),
+            (STOP, "STOP"),
+            (BININT1, "BININT1"),
+            (FRAME, "FRAME"),
+            (MEMOIZE, "MEMOIZE"),
+            (READONLY_BUFFER, "READONLY_BUFFER"),
+            (STACK_GLOBAL, "STACK_GLOBAL"),
+            (GLOBAL, "GLOBAL"),
+        ];
+        for (code, n) in named {
+            assert_eq!(name(code), Some(n));
+        }
+        assert_eq!(all().len(), 68);
+        assert_eq!(info(0xff), None);
+        assert_eq!(info(b'z'), None);
+        let mut seen = [false; 256];
+        for op in all() {
+            assert!(!seen[op.code as usize], "{} twice", op.name);
+            seen[op.code as usize] = true;
+            assert_eq!(info(op.code), Some(op));
+        }
+    }
 }

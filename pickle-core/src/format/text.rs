@@ -126,15 +126,57 @@ pub(crate) fn decode_string_literal(text: &[u8]) -> Result<Vec<u8>, String> {
     if !quoted {
         return Err("the STRING opcode argument must be quoted".into());
     }
-    escape_decode(&text[1..text.len() - 1])
+    escape_decode(&text[1..text.len() - 1]).map_err(|e| e.to_string())
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// Python's `codecs.escape_decode`: backslash escapes of bytes literals.
-fn escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
+/// Why an escape did not decode, at which position of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscapeError {
+    /// Where the bad escape's backslash is.
+    pub position: usize,
+    kind: EscapeErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EscapeErrorKind {
+    TrailingBackslash,
+    BadHex,
+    TruncatedU4,
+    TruncatedU8,
+    OutOfRange(u32),
+}
+
+impl EscapeError {
+    /// CPython's own message for the error, as `codecs` raises it.
+    pub fn cpython_message(&self) -> String {
+        match self.kind {
+            EscapeErrorKind::TrailingBackslash => "Trailing \\ in string".into(),
+            EscapeErrorKind::BadHex => format!("invalid \\x escape at position {}", self.position),
+            EscapeErrorKind::TruncatedU4 => "truncated \\uXXXX escape".into(),
+            EscapeErrorKind::TruncatedU8 => "truncated \\UXXXXXXXX escape".into(),
+            EscapeErrorKind::OutOfRange(_) => "\\Uxxxxxxxx out of range".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for EscapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            EscapeErrorKind::BadHex => f.write_str(&self.cpython_message()),
+            EscapeErrorKind::OutOfRange(cp) => write!(f, "\\U{cp:08x} at position {} is out of range", self.position),
+            _ => write!(f, "{} at position {}", self.cpython_message(), self.position),
+        }
+    }
+}
+
+/// CPython's `codecs.escape_decode`: backslash escapes of bytes literals.
+/// Unknown escapes keep their backslash; octal escapes above `\377` wrap to
+/// a byte.
+pub fn escape_decode(s: &[u8]) -> Result<Vec<u8>, EscapeError> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
@@ -145,7 +187,7 @@ fn escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
             continue;
         }
         let Some(&e) = s.get(i) else {
-            return Err("\\ at end of string".into());
+            return Err(EscapeError { position: i - 1, kind: EscapeErrorKind::TrailingBackslash });
         };
         i += 1;
         match e {
@@ -181,7 +223,7 @@ fn escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
                         out.push(h * 16 + l);
                         i += 2;
                     }
-                    _ => return Err(format!("invalid \\x escape at position {}", i - 2)),
+                    _ => return Err(EscapeError { position: i - 2, kind: EscapeErrorKind::BadHex }),
                 }
             }
             other => {
@@ -228,40 +270,87 @@ pub(crate) fn decode_utf8(bytes: Cow<'_, [u8]>) -> Result<PyText<'_>, usize> {
 /// Checks that `b[from..]` is UTF-8 in which surrogates (ED A0..BF xx) are
 /// allowed, as CPython's surrogatepass handler allows them.
 fn check_surrogatepass(b: &[u8], from: usize) -> Result<(), usize> {
-    let mut i = from;
-    while i < b.len() {
-        match std::str::from_utf8(&b[i..]) {
-            Ok(_) => return Ok(()),
+    match first_invalid(&b[from..]) {
+        Some(bad) => Err(from + bad),
+        None => Ok(()),
+    }
+}
+
+/// Where `bytes` stops being surrogatepass UTF-8, or `None` if all of it is.
+pub fn first_invalid(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while at < bytes.len() {
+        match std::str::from_utf8(&bytes[at..]) {
+            Ok(_) => return None,
             Err(e) => {
-                let at = i + e.valid_up_to();
-                let is_surrogate = b.get(at) == Some(&0xED)
-                    && matches!(b.get(at + 1), Some(0xA0..=0xBF))
-                    && matches!(b.get(at + 2), Some(0x80..=0xBF));
-                if !is_surrogate {
-                    return Err(at);
+                let bad = at + e.valid_up_to();
+                if !is_encoded_surrogate(&bytes[bad..]) {
+                    return Some(bad);
                 }
-                i = at + 3;
+                at = bad + 3;
             }
         }
     }
-    Ok(())
+    None
 }
 
-/// The code points of surrogatepass UTF-8, lone surrogates included.
-pub(crate) fn code_points(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        let first = *b.get(i)?;
-        let (len, init) = match first {
-            0x00..=0x7f => (1, u32::from(first)),
-            0xc0..=0xdf => (2, u32::from(first & 0x1f)),
-            0xe0..=0xef => (3, u32::from(first & 0x0f)),
-            _ => (4, u32::from(first & 0x07)),
+fn is_encoded_surrogate(bytes: &[u8]) -> bool {
+    matches!(bytes, [0xED, 0xA0..=0xBF, 0x80..=0xBF, ..])
+}
+
+/// The code points of `bytes`. Input that [`first_invalid`] rejects yields
+/// U+FFFD per bad byte, so that hand-built values print instead of failing.
+pub fn code_points(bytes: &[u8]) -> CodePoints<'_> {
+    CodePoints { rest: bytes }
+}
+
+/// An iterator over the code points of surrogatepass UTF-8.
+#[derive(Clone, Debug)]
+pub struct CodePoints<'a> {
+    rest: &'a [u8],
+}
+
+impl Iterator for CodePoints<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let (&lead, tail) = self.rest.split_first()?;
+        let (len, init) = match lead {
+            0x00..=0x7F => (1, u32::from(lead)),
+            0xC2..=0xDF => (2, u32::from(lead & 0x1F)),
+            0xE0..=0xEF => (3, u32::from(lead & 0x0F)),
+            0xF0..=0xF4 => (4, u32::from(lead & 0x07)),
+            _ => return self.replacement(),
         };
-        let cp = b.get(i + 1..i + len).unwrap_or(&[]).iter().fold(init, |acc, &c| (acc << 6) | u32::from(c & 0x3f));
-        i += len;
+        let Some(cont) = tail.get(..len - 1) else {
+            return self.replacement();
+        };
+        let mut cp = init;
+        for &b in cont {
+            if b & 0xC0 != 0x80 {
+                return self.replacement();
+            }
+            cp = (cp << 6) | u32::from(b & 0x3F);
+        }
+        let shortest = match len {
+            1 => true,
+            2 => cp >= 0x80,
+            3 => cp >= 0x800,
+            _ => (0x10000..=0x10FFFF).contains(&cp),
+        };
+        if !shortest {
+            return self.replacement();
+        }
+        self.rest = &self.rest[len..];
         Some(cp)
-    })
+    }
+}
+
+impl CodePoints<'_> {
+    fn replacement(&mut self) -> Option<u32> {
+        self.rest = self.rest.get(1..).unwrap_or_default();
+        Some(0xFFFD)
+    }
 }
 
 /// Encodes code points as surrogatepass UTF-8.
@@ -284,7 +373,7 @@ pub(crate) fn push_code_point(out: &mut Vec<u8>, cp: u32) {
 /// Python's raw-unicode-escape decoding, as protocol 0 `UNICODE` needs:
 /// `\uXXXX` and `\UXXXXXXXX` after an odd run of backslashes are escapes;
 /// every other byte is a Latin-1 code point. Returns surrogatepass UTF-8.
-pub(crate) fn raw_unicode_escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
+pub fn raw_unicode_escape_decode(s: &[u8]) -> Result<Vec<u8>, EscapeError> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
@@ -309,11 +398,12 @@ pub(crate) fn raw_unicode_escape_decode(s: &[u8]) -> Result<Vec<u8>, String> {
         };
         let hex = s.get(i + 2..i + 2 + width).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
         let Some(hex) = hex else {
-            return Err(format!("truncated \\{}XXXX escape at position {i}", s[i + 1] as char));
+            let kind = if width == 4 { EscapeErrorKind::TruncatedU4 } else { EscapeErrorKind::TruncatedU8 };
+            return Err(EscapeError { position: i, kind });
         };
         let cp = hex.iter().fold(0u32, |acc, &h| acc * 16 + (h as char).to_digit(16).unwrap_or(0));
         if cp > 0x10ffff {
-            return Err(format!("\\U{cp:08x} at position {i} is out of range"));
+            return Err(EscapeError { position: i, kind: EscapeErrorKind::OutOfRange(cp) });
         }
         push_code_point(&mut out, cp);
         i += 2 + width;
@@ -352,10 +442,10 @@ mod tests {
         assert_eq!(p("1_000"), Ok(ParsedInt::Small(1000)));
         assert_eq!(p("-9223372036854775808"), Ok(ParsedInt::Small(i64::MIN)));
         assert_eq!(p("9223372036854775808"), Ok(ParsedInt::Big(BigInt::from(1u64 << 63))));
-        assert!(p("09").is_err());
-        assert!(p("1__0").is_err());
-        assert!(p("").is_err());
-        assert!(p("abc").is_err());
+        for bad in ["09", "1__0", "", "abc"] {
+            assert!(matches!(p(bad), Err(IntError::Invalid(_))), "{bad:?} gave {:?}", p(bad));
+        }
+        assert!(matches!(parse_int(b"12345", 4), Err(IntError::TooManyDigits(_))));
     }
 
     #[test]
@@ -387,14 +477,35 @@ mod tests {
         assert_eq!(raw_unicode_escape_decode(b"\\\\u0041").unwrap(), b"\\\\u0041");
         assert_eq!(raw_unicode_escape_decode(b"\\\\\\u0041").unwrap(), b"\\\\A");
         assert_eq!(raw_unicode_escape_decode(b"\\x41").unwrap(), b"\\x41");
-        assert!(raw_unicode_escape_decode(b"\\u12").is_err());
+    }
+
+    #[test]
+    fn escape_errors_carry_cpythons_message_and_the_position() {
+        assert_eq!(escape_decode(br"a\n\x41\101\777\q\'").as_deref(), Ok(&b"a\nAA\xff\\q'"[..]));
+        let e = escape_decode(b"ab\\").unwrap_err();
+        assert_eq!(
+            (e.position, e.cpython_message(), e.to_string()),
+            (2, "Trailing \\ in string".into(), "Trailing \\ in string at position 2".into())
+        );
+        let e = escape_decode(br"\x4").unwrap_err();
+        assert_eq!((e.position, e.to_string()), (0, "invalid \\x escape at position 0".into()));
+        assert_eq!(raw_unicode_escape_decode(br"\\u0041 \\\u0041 \").as_deref(), Ok(&b"\\\\u0041 \\\\A \\"[..]));
+        let e = raw_unicode_escape_decode(br"x\u12").unwrap_err();
+        assert_eq!((e.position, e.cpython_message()), (1, "truncated \\uXXXX escape".into()));
+        let e = raw_unicode_escape_decode(br"\U0011").unwrap_err();
+        assert_eq!(e.cpython_message(), "truncated \\UXXXXXXXX escape");
+        let e = raw_unicode_escape_decode(br"\U00110000").unwrap_err();
+        assert_eq!(
+            (e.cpython_message(), e.to_string()),
+            ("\\Uxxxxxxxx out of range".into(), "\\U00110000 at position 0 is out of range".into())
+        );
     }
 
     #[test]
     fn string_escapes_decode() {
         assert_eq!(decode_string_literal(b"'\\x41\\101'").unwrap(), b"AA");
         assert_eq!(decode_string_literal(b"\"it's\"").unwrap(), b"it's");
-        assert!(decode_string_literal(b"\"a'").is_err());
+        assert_eq!(decode_string_literal(b"\"a'"), Err("the STRING opcode argument must be quoted".into()));
     }
 
     #[test]
@@ -403,5 +514,18 @@ mod tests {
         assert!(matches!(decode_utf8(Cow::Borrowed(b)), Ok(PyText::Surrogates(_))));
         assert_eq!(code_points(b).collect::<Vec<_>>(), vec![0x61, 0xd800, 0x62]);
         assert_eq!(decode_utf8(Cow::Borrowed(&b"a\xffb"[..])).err(), Some(1));
+    }
+
+    #[test]
+    fn accepts_encoded_surrogates_only() {
+        assert_eq!(first_invalid("a\u{e9}\u{1F600}".as_bytes()), None);
+        assert_eq!(first_invalid(b"a\xed\xa0\x80b"), None);
+        assert_eq!(first_invalid(b"ab\xed\xa0"), Some(2));
+        assert_eq!(first_invalid(b"ab\xff"), Some(2));
+        assert_eq!(first_invalid(b"\xc0\x80"), Some(0));
+        let cps: Vec<u32> = code_points(b"a\xed\xa0\x80\xf0\x9f\x98\x80").collect();
+        assert_eq!(cps, [0x61, 0xD800, 0x1F600]);
+        let lossy: Vec<u32> = code_points(b"\xffa\xe2\x82").collect();
+        assert_eq!(lossy, [0xFFFD, 0x61, 0xFFFD, 0xFFFD]);
     }
 }
