@@ -9,15 +9,14 @@ use pickle_core::{DecodeOptions, EncodeOptions, ErrorKind, Item, Limits, Node, N
 
 /// Tighter than the defaults so that a hostile input fails fast instead of
 /// exhausting the fuzzer's memory limit; the checks are the same.
-const LIMITS: Limits = Limits {
-    max_depth: 10_000,
-    max_recursion: 64,
-    max_alloc: 64 << 20,
-    alloc_per_input_byte: 64,
-    max_memo: 100_000,
-    max_container_len: 100_000,
-    max_bigint_bytes: 4096,
-};
+const LIMITS: Limits = Limits::DEFAULT
+    .max_depth(10_000)
+    .max_recursion(64)
+    .max_alloc(64 << 20)
+    .alloc_per_input_byte(64)
+    .max_memo(100_000)
+    .max_container_len(100_000)
+    .max_bigint_bytes(4096);
 
 fuzz_target!(|data: &[u8]| {
     let opts = DecodeOptions::default().limits(LIMITS);

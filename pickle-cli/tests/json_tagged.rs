@@ -264,18 +264,17 @@ for p in range(6):
         r#""e":{"$complex":[0.0,1.0]}}"#,
         "\n"
     );
-    let mut rest = &stream[..];
+    let mut decoder = pickle_core::Decoder::from_slice(&stream);
     let mut outputs = Vec::new();
     for protocol in 0..=5 {
-        let (_, used) =
-            pickle_core::value_from_slice_prefix(rest, &Default::default()).expect("python's pickle decodes");
+        let start = decoder.position() as usize;
+        decoder.decode::<pickle_core::Value>().expect("python's pickle decodes");
         let mut cmd = pickle();
         cmd.args(["json", "-"]);
-        let got = String::from_utf8(run_ok(cmd, &rest[..used])).expect("ASCII output");
+        let got = String::from_utf8(run_ok(cmd, &stream[start..decoder.position() as usize])).expect("ASCII output");
         assert_eq!(got, want, "protocol {protocol}");
         outputs.push(got.trim_end().to_string());
-        rest = &rest[used..];
     }
-    assert!(rest.is_empty());
+    assert!(decoder.is_at_end());
     assert_canonical_in_python(&outputs);
 }

@@ -82,7 +82,7 @@ impl Error {
     /// An error of the given kind at a byte offset. The message should read as
     /// a sentence and mention the offset.
     #[cold]
-    pub fn new(kind: ErrorKind, offset: Option<u64>, message: String) -> Error {
+    pub(crate) fn new(kind: ErrorKind, offset: Option<u64>, message: String) -> Error {
         Error(Box::new(ErrorImpl { kind, offset, message, source: None }))
     }
 

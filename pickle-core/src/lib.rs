@@ -36,8 +36,8 @@ mod types;
 mod value;
 
 pub use de::{
-    Context, FromPickle, FromPickleOwned, from_reader, from_reader_with, from_slice, from_slice_owned,
-    from_slice_owned_with, from_slice_with, value_from_slice_prefix,
+    Context, Decoder, FromPickle, FromPickleOwned, ReaderSource, SliceSource, from_reader, from_reader_with,
+    from_slice, from_slice_owned, from_slice_owned_with, from_slice_with, from_value,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use format::opcodes;
@@ -47,10 +47,31 @@ pub use format::opcodes;
 pub use format::text;
 pub use options::{DecodeOptions, EncodeOptions, Limits, StringEncoding};
 pub use pyclass::{PyClass, PyModuleBuilder, PyType, TypeHint};
-pub use ser::{Encoder, StateWriter, ToPickle, to_vec, to_vec_with, to_writer, to_writer_with};
+pub use ser::{Encoder, StateWriter, ToPickle, TupleWriter, to_vec, to_vec_with, to_writer, to_writer_with};
 pub use types::builtins::{ByteArray, Bytes};
 pub use types::numpy;
 pub use value::{BigInt, Construct, Global, Item, Node, NodeId, Object, Value};
 
+/// The num-bigint crate, whose [`BigInt`] holds Python ints beyond `i128`
+/// ([`Node::BigInt`], `ToPickle`/`FromPickle` for `BigInt`). This is a
+/// deliberate part of the API: pickle-core re-exports it so that users need
+/// not depend on the same version themselves, and a num-bigint major
+/// version change is a breaking release of pickle-core.
+pub use num_bigint;
+
 #[cfg(feature = "derive")]
 pub use pickle_derive::Pickle;
+
+/// Encodes `value` and decodes the result into a [`Value`] graph: the
+/// graph Python would see, as `serde_json::to_value` gives the JSON tree.
+///
+/// ```
+/// let value = pickle_core::to_value(&vec![1, 2])?;
+/// assert_eq!(value.type_name(value.root()), "list");
+/// assert_eq!(value.as_list(value.root()).map(<[_]>::len), Some(2));
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn to_value<T: ToPickle + ?Sized>(value: &T) -> Result<Value<'static>> {
+    let bytes = to_vec_with(value, EncodeOptions::default().protocol(opcodes::HIGHEST_PROTOCOL))?;
+    from_slice_owned_with(&bytes, DecodeOptions::default().limits(Limits::unlimited()))
+}

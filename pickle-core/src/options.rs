@@ -105,7 +105,19 @@ impl DecodeOptions {
 /// ([`max_alloc`](Limits::max_alloc) plus [`alloc_per_input_byte`](Limits::alloc_per_input_byte)
 /// for every byte of input), so a small hostile input cannot make a large
 /// allocation while a large honest file still decodes.
+///
+/// Build limits from [`Limits::DEFAULT`] (or [`Limits::unlimited`]) with the
+/// setters, which are `const`, so new limits can be added without breaking
+/// anyone's code:
+///
+/// ```
+/// use pickle_core::Limits;
+///
+/// const TIGHT: Limits = Limits::DEFAULT.max_alloc(64 << 20).max_depth(10_000);
+/// assert_eq!(TIGHT.max_alloc, 64 << 20);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// The deepest the decoder's stack and MARK stack together may grow, which
     /// bounds how deeply nested the values it builds from a stream can be.
@@ -151,6 +163,48 @@ impl Limits {
         max_container_len: 1 << 32,
         max_bigint_bytes: 1 << 20,
     };
+
+    /// Sets the deepest the stack and MARK stack may grow: [`Limits::max_depth`](#structfield.max_depth).
+    pub const fn max_depth(mut self, max_depth: usize) -> Limits {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// Sets how deeply typed conversion may recurse: [`Limits::max_recursion`](#structfield.max_recursion).
+    pub const fn max_recursion(mut self, max_recursion: usize) -> Limits {
+        self.max_recursion = max_recursion;
+        self
+    }
+
+    /// Sets the bytes decoding may allocate regardless of input size: [`Limits::max_alloc`](#structfield.max_alloc).
+    pub const fn max_alloc(mut self, max_alloc: u64) -> Limits {
+        self.max_alloc = max_alloc;
+        self
+    }
+
+    /// Sets the extra bytes of allocation allowed per byte of input: [`Limits::alloc_per_input_byte`](#structfield.alloc_per_input_byte).
+    pub const fn alloc_per_input_byte(mut self, alloc_per_input_byte: u64) -> Limits {
+        self.alloc_per_input_byte = alloc_per_input_byte;
+        self
+    }
+
+    /// Sets the entries the memo may hold: [`Limits::max_memo`](#structfield.max_memo).
+    pub const fn max_memo(mut self, max_memo: usize) -> Limits {
+        self.max_memo = max_memo;
+        self
+    }
+
+    /// Sets the items one container or MARK group may hold: [`Limits::max_container_len`](#structfield.max_container_len).
+    pub const fn max_container_len(mut self, max_container_len: usize) -> Limits {
+        self.max_container_len = max_container_len;
+        self
+    }
+
+    /// Sets the bytes of one big integer: [`Limits::max_bigint_bytes`](#structfield.max_bigint_bytes).
+    pub const fn max_bigint_bytes(mut self, max_bigint_bytes: usize) -> Limits {
+        self.max_bigint_bytes = max_bigint_bytes;
+        self
+    }
 
     /// The allocation budget for an input of `input_len` bytes.
     pub(crate) fn alloc_budget(&self, input_len: u64) -> u64 {

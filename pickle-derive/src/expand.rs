@@ -60,20 +60,62 @@ fn container_aliases(attrs: &crate::attr::Attrs) -> Vec<(String, String)> {
     attrs.aliases.iter().filter_map(|a| split_alias(&a.value).map(|(m, q)| (m.to_owned(), q.to_owned()))).collect()
 }
 
-/// Generics of an impl with `T: bound` added for every type parameter.
+/// Generics of an impl with the bounds the fields need.
 struct ImplGenerics {
     generics: Generics,
 }
 
-fn with_bounds(generics: &Generics, bound: TokenStream) -> ImplGenerics {
+/// Which trait an impl needs of its fields' types.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    ToPickle,
+    FromPickle,
+    PyType,
+}
+
+/// Whether `ty` names one of `params` anywhere inside it.
+fn mentions(ty: &syn::Type, params: &[Ident]) -> bool {
+    fn walk(tokens: TokenStream, params: &[Ident]) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => params.contains(&i),
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), params),
+            _ => false,
+        })
+    }
+    walk(quote!(#ty), params)
+}
+
+/// The generics plus, as serde and thiserror infer them, one bound per field
+/// type that mentions a type parameter: `Ty: bound` for a field that is
+/// written or read (none for `with` fields, whose module decides), and
+/// `Ty: Default` for a skipped field or one with a plain `default` when
+/// reading. A parameter used only in a skipped `PhantomData<T>` gets nothing
+/// it cannot satisfy.
+fn with_bounds(generics: &Generics, fields: &[&Field<'_>], need: Need, bound: TokenStream) -> ImplGenerics {
     let mut g = generics.clone();
     let params: Vec<Ident> = g.type_params().map(|t| t.ident.clone()).collect();
-    if !params.is_empty() {
-        let wc = g.make_where_clause();
-        for p in params {
-            wc.predicates.push(syn::parse_quote!(#p: #bound));
+    if params.is_empty() {
+        return ImplGenerics { generics: g };
+    }
+    let mut predicates: Vec<(String, syn::WherePredicate)> = Vec::new();
+    let mut push = |p: syn::WherePredicate| {
+        let key = quote!(#p).to_string();
+        if !predicates.iter().any(|(k, _)| *k == key) {
+            predicates.push((key, p));
+        }
+    };
+    for f in fields.iter().filter(|f| mentions(f.ty, &params)) {
+        let ty = f.ty;
+        let skipped = f.attrs.skip.is_some();
+        if !skipped && f.attrs.with.is_none() {
+            push(syn::parse_quote!(#ty: #bound));
+        }
+        let defaults = skipped || f.attrs.default.as_ref().is_some_and(|d| d.value.is_none());
+        if need == Need::FromPickle && defaults {
+            push(syn::parse_quote!(#ty: ::core::default::Default));
         }
     }
+    g.make_where_clause().predicates.extend(predicates.into_iter().map(|(_, p)| p));
     ImplGenerics { generics: g }
 }
 
@@ -97,13 +139,15 @@ fn de_generics(generics: &Generics) -> (Lifetime, Generics) {
 struct Impls<'a> {
     ident: &'a Ident,
     generics: &'a Generics,
+    /// Every field of the type (of every variant, for an enum).
+    fields: Vec<&'a Field<'a>>,
 }
 
 impl Impls<'_> {
     fn impl_to_pickle(&self, body: TokenStream) -> TokenStream {
         let pv = pv();
         let ident = self.ident;
-        let g = with_bounds(self.generics, quote!(#pv::ToPickle));
+        let g = with_bounds(self.generics, &self.fields, Need::ToPickle, quote!(#pv::ToPickle));
         let (impl_g, _, where_c) = g.generics.split_for_impl();
         let (_, ty_g, _) = self.generics.split_for_impl();
         quote! {
@@ -119,7 +163,7 @@ impl Impls<'_> {
         let pv = pv();
         let ident = self.ident;
         let (de, generics) = de_generics(self.generics);
-        let g = with_bounds(&generics, quote!(#pv::FromPickle<#de>));
+        let g = with_bounds(&generics, &self.fields, Need::FromPickle, quote!(#pv::FromPickle<#de>));
         let (impl_g, _, where_c) = g.generics.split_for_impl();
         let (_, ty_g, _) = self.generics.split_for_impl();
         quote! {
@@ -134,7 +178,7 @@ impl Impls<'_> {
     fn impl_py_type(&self, body: TokenStream) -> TokenStream {
         let pv = pv();
         let ident = self.ident;
-        let g = with_bounds(self.generics, quote!(#pv::PyType));
+        let g = with_bounds(self.generics, &self.fields, Need::PyType, quote!(#pv::PyType));
         let (impl_g, _, where_c) = g.generics.split_for_impl();
         let (_, ty_g, _) = self.generics.split_for_impl();
         quote! {
@@ -165,7 +209,7 @@ impl Impls<'_> {
 
 fn structure(s: &Struct<'_>) -> TokenStream {
     let pv = pv();
-    let impls = Impls { ident: s.ident, generics: s.generics };
+    let impls = Impls { ident: s.ident, generics: s.generics, fields: s.fields.iter().collect() };
     let qualname = s.class_name();
     let aliases = container_aliases(&s.attrs);
     let module = module_const(s.attrs.module.as_ref().map(|m| m.value.as_str()));
@@ -200,7 +244,7 @@ fn structure(s: &Struct<'_>) -> TokenStream {
 
 fn transparent(s: &Struct<'_>) -> TokenStream {
     let pv = pv();
-    let impls = Impls { ident: s.ident, generics: s.generics };
+    let impls = Impls { ident: s.ident, generics: s.generics, fields: s.fields.iter().collect() };
     let Some(inner) = s.fields.iter().find(|f| f.attrs.skip.is_none()) else { return TokenStream::new() };
     let m = &inner.member;
     let ty = inner.ty;
@@ -383,7 +427,8 @@ fn enum_value_tokens(value: &EnumValue) -> TokenStream {
 
 fn unit_enum(e: &Enum<'_>) -> TokenStream {
     let pv = pv();
-    let impls = Impls { ident: e.ident, generics: e.generics };
+    let impls =
+        Impls { ident: e.ident, generics: e.generics, fields: e.variants.iter().flat_map(|v| &v.fields).collect() };
     let qualname = e.class_name();
     let aliases = container_aliases(&e.attrs);
     let module = module_const(e.attrs.module.as_ref().map(|m| m.value.as_str()));
@@ -419,7 +464,8 @@ fn unit_enum(e: &Enum<'_>) -> TokenStream {
 
 fn data_enum(e: &Enum<'_>) -> TokenStream {
     let pv = pv();
-    let impls = Impls { ident: e.ident, generics: e.generics };
+    let impls =
+        Impls { ident: e.ident, generics: e.generics, fields: e.variants.iter().flat_map(|v| &v.fields).collect() };
     let qualname = e.class_name();
     let aliases = container_aliases(&e.attrs);
     let module = module_const(e.attrs.module.as_ref().map(|m| m.value.as_str()));

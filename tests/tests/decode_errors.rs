@@ -15,8 +15,8 @@ use common::{crate_dir, hex};
 use pickle_core::ErrorKind::{
     self, Eof, InvalidArgument, InvalidOpcode, InvalidStructure, MissingMark, MissingMemo, StackUnderflow,
 };
+use pickle_core::Value;
 use pickle_core::opcodes::{self, ArgLayout};
-use pickle_core::{DecodeOptions, Value};
 
 /// What CPython's `pickle.loads` does with a row's input.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -187,7 +187,8 @@ fn every_row_fails_the_same_way_through_every_entry_point() {
             "from_reader::<Value> (1 byte per read)",
             pickle_core::from_reader::<_, Value<'static>>(Trickle(input)),
         );
-        check(row, "value_from_slice_prefix", pickle_core::value_from_slice_prefix(input, &DecodeOptions::default()));
+        check(row, "Decoder::from_slice", pickle_core::Decoder::from_slice(input).decode::<Value>());
+        check(row, "Decoder::from_reader", pickle_core::Decoder::from_reader(input).decode::<Value<'static>>());
         // Typed targets run the same machine before converting.
         check(row, "from_slice::<Vec<(String, f64)>>", pickle_core::from_slice::<Vec<(String, f64)>>(input));
         check(row, "from_slice::<Option<&str>>", pickle_core::from_slice::<Option<&str>>(input));

@@ -109,7 +109,7 @@ fn max_depth_counts_stack_items_and_marks() {
     lists.extend([b']'; 11]);
     lists.extend([b'a'; 10]);
     lists.push(b'.');
-    let ten = Limits { max_depth: 10, ..Limits::DEFAULT };
+    let ten = Limits::DEFAULT.max_depth(10);
     expect_err(
         &lists,
         ten,
@@ -117,7 +117,7 @@ fn max_depth_counts_stack_items_and_marks() {
         12,
         "nesting too deep at byte 12: the stack would exceed the depth limit of 10",
     );
-    expect_ok(&lists, Limits { max_depth: 11, ..Limits::DEFAULT });
+    expect_ok(&lists, Limits::DEFAULT.max_depth(11));
 
     // MARKs count too: N + 9 MARKs fill ten slots.
     let mut marks = b"N".to_vec();
@@ -148,7 +148,7 @@ fn max_alloc_refuses_a_payload_larger_than_the_budget() {
     bytes.extend(2000u64.to_le_bytes());
     bytes.extend([7u8; 2000]);
     bytes.extend(b"\x86.");
-    let small = Limits { max_alloc: 1000, alloc_per_input_byte: 0, ..Limits::DEFAULT };
+    let small = Limits::DEFAULT.max_alloc(1000).alloc_per_input_byte(0);
     expect_err(
         &bytes,
         small,
@@ -156,7 +156,7 @@ fn max_alloc_refuses_a_payload_larger_than_the_budget() {
         4,
         "allocation limit exceeded at byte 4: decoding would allocate more than 1000 bytes",
     );
-    expect_ok(&bytes, Limits { max_alloc: 10_000, ..small });
+    expect_ok(&bytes, small.max_alloc(10_000));
 }
 
 #[test]
@@ -167,15 +167,15 @@ fn alloc_per_input_byte_grows_the_budget_with_the_input() {
     bytes.push(b'.');
     // One byte of budget per input byte cannot hold a copy of the payload
     // plus its node; two can, whether the length is known up front or not.
-    let one = Limits { max_alloc: 0, alloc_per_input_byte: 1, ..Limits::DEFAULT };
+    let one = Limits::DEFAULT.max_alloc(0).alloc_per_input_byte(1);
     expect_err(&bytes, one, ErrorKind::LimitExceeded, 2, "allocation limit exceeded at byte 2");
-    expect_ok(&bytes, Limits { alloc_per_input_byte: 2, ..one });
+    expect_ok(&bytes, one.alloc_per_input_byte(2));
 }
 
 #[test]
 fn max_memo_counts_distinct_keys() {
     let memoize = b"\x80\x04N\x94\x94\x94\x94.";
-    let three = Limits { max_memo: 3, ..Limits::DEFAULT };
+    let three = Limits::DEFAULT.max_memo(3);
     expect_err(
         memoize,
         three,
@@ -183,13 +183,13 @@ fn max_memo_counts_distinct_keys() {
         6,
         "memo too large at byte 6: it would exceed the limit of 3 entries",
     );
-    expect_ok(memoize, Limits { max_memo: 4, ..Limits::DEFAULT });
+    expect_ok(memoize, Limits::DEFAULT.max_memo(4));
     // Storing the same key again does not count.
-    expect_ok(b"Nq\x00q\x00q\x00q\x00.", Limits { max_memo: 1, ..Limits::DEFAULT });
+    expect_ok(b"Nq\x00q\x00q\x00q\x00.", Limits::DEFAULT.max_memo(1));
     // Sparse keys are limited the same way.
     expect_err(
         b"Nr\xff\xff\xff\x00r\xfe\xff\xff\x00.",
-        Limits { max_memo: 1, ..Limits::DEFAULT },
+        Limits::DEFAULT.max_memo(1),
         ErrorKind::LimitExceeded,
         6,
         "memo too large at byte 6",
@@ -198,10 +198,10 @@ fn max_memo_counts_distinct_keys() {
 
 #[test]
 fn max_container_len_applies_to_mark_groups_and_to_growing_containers() {
-    let three = Limits { max_container_len: 3, ..Limits::DEFAULT };
+    let three = Limits::DEFAULT.max_container_len(3);
     let list = b"(K\x01K\x02K\x03K\x04l.";
     expect_err(list, three, ErrorKind::LimitExceeded, 9, "container too long at byte 9: 4 items exceed the limit of 3");
-    expect_ok(list, Limits { max_container_len: 4, ..Limits::DEFAULT });
+    expect_ok(list, Limits::DEFAULT.max_container_len(4));
     // Two APPENDS of two items each: the second makes the list too long.
     expect_err(b"](K\x01K\x02e(K\x03K\x04e.", three, ErrorKind::LimitExceeded, 12, "container too long at byte 12");
     // APPEND one at a time.
@@ -219,7 +219,7 @@ fn max_container_len_applies_to_mark_groups_and_to_growing_containers() {
 
 #[test]
 fn max_bigint_bytes_bounds_binary_and_text_longs() {
-    let eight = Limits { max_bigint_bytes: 8, ..Limits::DEFAULT };
+    let eight = Limits::DEFAULT.max_bigint_bytes(8);
     let long1 = b"\x80\x02\x8a\x09\x01\x02\x03\x04\x05\x06\x07\x08\x09.";
     expect_err(
         long1,
@@ -228,7 +228,7 @@ fn max_bigint_bytes_bounds_binary_and_text_longs() {
         2,
         "LONG1 too large at byte 2: 9 bytes exceed the big-int limit of 8",
     );
-    expect_ok(long1, Limits { max_bigint_bytes: 9, ..Limits::DEFAULT });
+    expect_ok(long1, Limits::DEFAULT.max_bigint_bytes(9));
     let long4 = b"\x80\x02K\x01\x8b\x09\x00\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09.";
     expect_err(
         long4,
@@ -285,7 +285,7 @@ fn tree_depth(mut tree: &Tree) -> usize {
 #[test]
 fn max_recursion_stops_typed_conversion() {
     let bytes = nested_lists(40);
-    let ten = Limits { max_recursion: 10, ..Limits::DEFAULT };
+    let ten = Limits::DEFAULT.max_recursion(10);
     // The list at nesting level 10 is the one made by the `]` at byte 2 + 10.
     for result in [
         pickle_core::from_slice_with::<Tree>(&bytes, opts(ten)),
@@ -295,7 +295,7 @@ fn max_recursion_stops_typed_conversion() {
         assert_eq!((err.kind(), err.offset()), (ErrorKind::LimitExceeded, Some(12)), "{err}");
         assert!(err.message().contains("recursion limit of 10 reached while converting the value at byte 12"), "{err}");
     }
-    let tree: Tree = pickle_core::from_slice_with(&bytes, opts(Limits { max_recursion: 40, ..Limits::DEFAULT }))
+    let tree: Tree = pickle_core::from_slice_with(&bytes, opts(Limits::DEFAULT.max_recursion(40)))
         .expect("40 levels fit a limit of 40");
     assert_eq!(tree_depth(&tree), 40);
     // The default limit guards a 100,000-deep input too.
@@ -369,7 +369,7 @@ fn copying_a_memoized_list_again_and_again_hits_the_allocation_budget() {
     let calls = 100_000; // 10^10 item copies if nothing stopped it
     let bytes = set_amplification(calls);
     let start = bytes.len() - 2 - 6 * calls;
-    let limits = Limits { max_alloc: 64 * MIB as u64, ..Limits::DEFAULT };
+    let limits = Limits::DEFAULT.max_alloc(64 * MIB as u64);
     for entry in ["from_slice", "from_reader"] {
         let (result, _, peak) = measure(|| match entry {
             "from_slice" => pickle_core::from_slice_with::<Value>(&bytes, opts(limits)).map(drop),
@@ -406,7 +406,7 @@ fn a_memoized_long_str_named_again_and_again_hits_the_allocation_budget() {
         b.extend(b"h\x00h\x00\x93");
     }
     b.extend(b"l.");
-    let limits = Limits { max_alloc: 64 * MIB as u64, ..Limits::DEFAULT };
+    let limits = Limits::DEFAULT.max_alloc(64 * MIB as u64);
     let (result, _, peak) = measure(|| pickle_core::from_slice_with::<Value>(&b, opts(limits)).map(drop));
     let err = result.expect_err("amplified");
     assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
@@ -496,7 +496,7 @@ fn a_million_references_to_one_list_cost_one_item_each() {
 
 #[test]
 fn errors_from_limits_are_displayed_as_sentences() {
-    let err: Error = pickle_core::from_slice_with::<Value>(b"]]]", opts(Limits { max_depth: 2, ..Limits::DEFAULT }))
-        .expect_err("too deep");
+    let err: Error =
+        pickle_core::from_slice_with::<Value>(b"]]]", opts(Limits::DEFAULT.max_depth(2))).expect_err("too deep");
     assert_eq!(err.to_string(), "nesting too deep at byte 2: the stack would exceed the depth limit of 2");
 }

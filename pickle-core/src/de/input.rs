@@ -72,6 +72,12 @@ impl<'a> SliceInput<'a> {
         SliceInput { data, pos: 0 }
     }
 
+    /// Input that starts at byte `pos` of `data`, so offsets count from the
+    /// start of `data`.
+    pub(crate) fn at(data: &'a [u8], pos: usize) -> Self {
+        SliceInput { data, pos: pos.min(data.len()) }
+    }
+
     pub(crate) fn consumed(&self) -> usize {
         self.pos
     }
@@ -213,7 +219,13 @@ const READ_STEP: usize = 1 << 20;
 
 impl<R: io::Read> ReaderInput<R> {
     pub(crate) fn new(reader: R) -> Self {
-        ReaderInput { reader, pos: 0, frame: Vec::new(), frame_pos: 0, scratch: Vec::new() }
+        ReaderInput::at(reader, 0)
+    }
+
+    /// Input whose first byte counts as byte `pos`, for a stream of which
+    /// `pos` bytes were read before.
+    pub(crate) fn at(reader: R, pos: u64) -> Self {
+        ReaderInput { reader, pos, frame: Vec::new(), frame_pos: 0, scratch: Vec::new() }
     }
 
     fn in_frame(&self) -> usize {

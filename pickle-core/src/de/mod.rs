@@ -5,6 +5,7 @@
 //! to a sink (`sink.rs`, `stream.rs`). [`FromPickle`] (`from_pickle.rs`,
 //! std impls in `impls.rs`) turns the graph into Rust values.
 
+mod decoder;
 mod from_pickle;
 mod impls;
 mod input;
@@ -15,11 +16,12 @@ mod stream;
 
 use std::io;
 
+pub use decoder::{Decoder, ReaderSource, SliceSource};
 pub use from_pickle::{Context, FromPickle, FromPickleOwned};
 
 use crate::error::Result;
-use crate::options::DecodeOptions;
-use crate::value::Value;
+use crate::options::{DecodeOptions, Limits};
+use crate::value::{Item, Value};
 use input::{CopyingSliceInput, ReaderInput, SliceInput};
 use machine::Machine;
 
@@ -56,10 +58,21 @@ pub fn from_slice_with<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: DecodeOptio
     T::from_value(value, &opts.limits)
 }
 
-/// Decodes the pickle at the start of `bytes` into a [`Value`] and says how
-/// many bytes it took, so that the caller can decode the next one.
-pub fn value_from_slice_prefix<'a>(bytes: &'a [u8], opts: &DecodeOptions) -> Result<(Value<'a>, usize)> {
-    decode_slice(bytes, opts)
+/// Builds a `T` from `item` of a decoded graph: the typed view of a
+/// [`Value`] decoded (or mapped) before, as `serde_json::from_value` is.
+///
+/// ```
+/// use pickle_core::Value;
+///
+/// let bytes = pickle_core::to_vec(&(1, vec!["a", "b"]))?;
+/// let value: Value = pickle_core::from_slice(&bytes)?;
+/// let items = value.as_tuple(value.root()).expect("a tuple");
+/// let names: Vec<String> = pickle_core::from_value(&value, items[1])?;
+/// assert_eq!(names, ["a", "b"]);
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub fn from_value<'a, T: FromPickle<'a>>(value: &Value<'a>, item: Item) -> Result<T> {
+    Context::new(value, &Limits::DEFAULT).decode(item)
 }
 
 fn decode_slice<'a>(bytes: &'a [u8], opts: &DecodeOptions) -> Result<(Value<'a>, usize)> {

@@ -181,7 +181,7 @@ pub enum EnumValue<'c> {
 /// Writes an `enum.Enum` member as CPython does: `class T(value) REDUCE`.
 pub fn write_enum_member(enc: &mut Encoder<'_>, info: &ClassInfo, value: EnumValue<'static>) -> Result<()> {
     enc.write_class(info.module, info.qualname)?;
-    enc.write_tuple_with(1, |enc| match value {
+    enc.write_tuple_raw(1, |enc| match value {
         EnumValue::Int(i) => enc.write_i64(i),
         EnumValue::Str(s) => enc.write_static_str(s),
         EnumValue::Other => enc.write_none(),

@@ -2,7 +2,7 @@
 
 use super::batch::{BATCH_SIZE, Batched, batch_at};
 use super::{Encoder, ToPickle};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::opcodes as op;
 
 impl<'w> Encoder<'w> {
@@ -111,9 +111,50 @@ impl<'w> Encoder<'w> {
         }
     }
 
-    /// A tuple of exactly `len` items written by `write`: `EMPTY_TUPLE`,
-    /// `TUPLE1`-`TUPLE3` from protocol 2, else `MARK ... TUPLE`.
-    pub fn write_tuple_with(&mut self, len: usize, write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+    /// A tuple of exactly `len` items, each written through the
+    /// [`TupleWriter`] `write` is given: `EMPTY_TUPLE`, `TUPLE1`-`TUPLE3` from
+    /// protocol 2, else `MARK ... TUPLE`. Writing fewer or more items than
+    /// `len` is an error, never a different tuple.
+    ///
+    /// ```
+    /// use pickle_core::{Encoder, Result, ToPickle};
+    ///
+    /// struct Pair(i32, &'static str);
+    ///
+    /// impl ToPickle for Pair {
+    ///     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+    ///         enc.write_tuple_with(2, |t| {
+    ///             t.item(&self.0)?;
+    ///             t.item(self.1)
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// let back: (i32, String) = pickle_core::from_slice(&pickle_core::to_vec(&Pair(7, "x"))?)?;
+    /// assert_eq!(back, (7, "x".to_string()));
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    pub fn write_tuple_with(
+        &mut self,
+        len: usize,
+        write: impl FnOnce(&mut TupleWriter<'_, 'w>) -> Result<()>,
+    ) -> Result<()> {
+        self.write_tuple_raw(len, |enc| {
+            let mut tuple = TupleWriter { enc, len, done: 0 };
+            write(&mut tuple)?;
+            if tuple.done != len {
+                return Err(Error::custom(format!(
+                    "write_tuple_with was told {len} items and {} were written",
+                    tuple.done
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// [`Encoder::write_tuple_with`] for the encoder's own callers, which
+    /// write exactly `len` items by construction.
+    pub(crate) fn write_tuple_raw(&mut self, len: usize, write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
         if len == 0 {
             if self.proto >= 1 {
                 self.out.push(op::EMPTY_TUPLE);
@@ -141,12 +182,7 @@ impl<'w> Encoder<'w> {
         I::Item: ToPickle,
     {
         let items = items.into_iter();
-        self.write_tuple_with(items.len(), |enc| {
-            for item in items {
-                item.to_pickle(enc)?;
-            }
-            Ok(())
-        })
+        self.write_tuple_with(items.len(), |t| items.into_iter().try_for_each(|item| t.item(&item)))
     }
 
     /// A dict of the pairs, in order, batched as CPython batches them.
@@ -221,7 +257,7 @@ impl<'w> Encoder<'w> {
             return self.write_additems(items, write);
         }
         self.write_class("builtins", if frozen { "frozenset" } else { "set" })?;
-        self.write_tuple_with(1, |enc| {
+        self.write_tuple_raw(1, |enc| {
             enc.begin_list();
             enc.write_appends(items, write)
         })?;
@@ -235,5 +271,30 @@ impl<'w> Encoder<'w> {
         write: impl FnMut(&mut Self, T) -> Result<()>,
     ) -> Result<()> {
         self.write_batches(items, Batched::Set, write)
+    }
+}
+
+/// Writes the items of a tuple; see [`Encoder::write_tuple_with`]. It counts
+/// them, so a tuple never gets more or fewer items than it announced.
+#[derive(Debug)]
+pub struct TupleWriter<'e, 'w> {
+    enc: &'e mut Encoder<'w>,
+    len: usize,
+    done: usize,
+}
+
+impl<'w> TupleWriter<'_, 'w> {
+    /// Writes the next item.
+    pub fn item<T: ToPickle + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.item_with(|enc| value.to_pickle(enc))
+    }
+
+    /// Writes the next item with `write`, which must write exactly one value.
+    pub fn item_with(&mut self, write: impl FnOnce(&mut Encoder<'w>) -> Result<()>) -> Result<()> {
+        if self.done >= self.len {
+            return Err(Error::custom(format!("an item beyond the {} the tuple announced", self.len)));
+        }
+        self.done += 1;
+        write(self.enc)
     }
 }

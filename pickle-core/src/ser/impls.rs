@@ -208,8 +208,8 @@ macro_rules! tuples {
         impl<$($t: ToPickle),+> ToPickle for ($($t,)+) {
             fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
                 let len = [$(stringify!($t)),+].len();
-                enc.write_tuple_with(len, |enc| {
-                    $( self.$n.to_pickle(enc)?; )+
+                enc.write_tuple_with(len, |t| {
+                    $( t.item(&self.$n)?; )+
                     Ok(())
                 })
             }
@@ -264,13 +264,13 @@ impl<T: ToPickle + ?Sized> ToPickle for Box<T> {
 
 impl<T: ToPickle + ?Sized> ToPickle for Rc<T> {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
-        enc.write_shared(Rc::as_ptr(self) as *const (), |enc| (**self).to_pickle(enc))
+        enc.write_rc(self)
     }
 }
 
 impl<T: ToPickle + ?Sized> ToPickle for Arc<T> {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
-        enc.write_shared(Arc::as_ptr(self) as *const (), |enc| (**self).to_pickle(enc))
+        enc.write_arc(self)
     }
 }
 

@@ -19,6 +19,7 @@ use std::io;
 
 use num_bigint::BigInt;
 
+pub use containers::TupleWriter;
 pub use instance::StateWriter;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -205,11 +206,27 @@ impl<'w> Encoder<'w> {
         if self.memo.is_empty() { None } else { self.memo.get(&key).copied() }
     }
 
+    /// Writes the value of an `Rc`: the first time this allocation is seen
+    /// the value is written and memoized; afterwards it is a memo reference,
+    /// so Python sees one object.
+    pub fn write_rc<T: ToPickle + ?Sized>(&mut self, rc: &std::rc::Rc<T>) -> Result<()> {
+        self.write_shared(std::rc::Rc::as_ptr(rc) as *const (), |enc| (**rc).to_pickle(enc))
+    }
+
+    /// [`Encoder::write_rc`] for an `Arc`.
+    pub fn write_arc<T: ToPickle + ?Sized>(&mut self, arc: &std::sync::Arc<T>) -> Result<()> {
+        self.write_shared(std::sync::Arc::as_ptr(arc) as *const (), |enc| (**arc).to_pickle(enc))
+    }
+
     /// Writes a value that may be shared: the first time `identity` is seen
     /// the value is written by `write` and memoized; afterwards it is a memo
-    /// reference, so Python sees one object. `Rc` and `Arc` use their
-    /// allocation's address.
-    pub fn write_shared(&mut self, identity: *const (), write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+    /// reference. `identity` must stay unique for the whole encode (an
+    /// allocation that lives that long, a `'static` item).
+    pub(crate) fn write_shared(
+        &mut self,
+        identity: *const (),
+        write: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
         let key = MemoKey::Addr(identity as usize);
         if let Some(idx) = self.memo_get(key) {
             self.write_get(idx);
@@ -360,7 +377,7 @@ impl<'w> Encoder<'w> {
     /// `complex(re, im)`.
     pub fn write_complex(&mut self, re: f64, im: f64) -> Result<()> {
         self.write_class("builtins", "complex")?;
-        self.write_tuple_with(2, |enc| {
+        self.write_tuple_raw(2, |enc| {
             enc.write_f64(re)?;
             enc.write_f64(im)
         })?;
@@ -431,10 +448,10 @@ impl<'w> Encoder<'w> {
         if self.proto < 3 {
             if b.is_empty() {
                 self.write_class("builtins", "bytes")?;
-                self.write_tuple_with(0, |_| Ok(()))?;
+                self.write_tuple_raw(0, |_| Ok(()))?;
             } else {
                 self.write_class("_codecs", "encode")?;
-                self.write_tuple_with(2, |enc| {
+                self.write_tuple_raw(2, |enc| {
                     if enc.proto >= 1 {
                         let latin1: String = b.iter().map(|&c| char::from(c)).collect();
                         enc.write_str(&latin1)?;
@@ -480,9 +497,9 @@ impl<'w> Encoder<'w> {
         }
         self.write_class("builtins", "bytearray")?;
         if b.is_empty() {
-            self.write_tuple_with(0, |_| Ok(()))?;
+            self.write_tuple_raw(0, |_| Ok(()))?;
         } else {
-            self.write_tuple_with(1, |enc| enc.write_bytes(b))?;
+            self.write_tuple_raw(1, |enc| enc.write_bytes(b))?;
         }
         self.out.push(op::REDUCE);
         Ok(())

@@ -317,7 +317,7 @@ impl Writer<'_, '_, '_, '_> {
                     // The empty tuple is a singleton that CPython never
                     // memoizes; a node the graph shares is, so that it stays
                     // one node when read back.
-                    self.enc.write_tuple_with(0, |_| Ok(()))?;
+                    self.enc.write_tuple_raw(0, |_| Ok(()))?;
                     return self.memo(id);
                 }
                 if proto >= 2 && n <= 3 {

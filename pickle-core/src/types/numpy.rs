@@ -140,15 +140,15 @@ fn raw_bytes<T: Element>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
 /// with the state `(1, shape, dtype, False, data)`, as NumPy does.
 fn write_array<T: Element>(enc: &mut Encoder<'_>, shape: &[usize], data: &[T]) -> Result<()> {
     enc.write_class("numpy.core.multiarray", "_reconstruct")?;
-    enc.write_tuple_with(3, |enc| {
+    enc.write_tuple_raw(3, |enc| {
         enc.write_class("numpy", "ndarray")?;
-        enc.write_tuple_with(1, |enc| enc.write_i64(0))?;
+        enc.write_tuple_raw(1, |enc| enc.write_i64(0))?;
         enc.write_bytes(b"b")
     })?;
     enc.write_reduce()?;
-    enc.write_tuple_with(5, |enc| {
+    enc.write_tuple_raw(5, |enc| {
         enc.write_i64(1)?;
-        enc.write_tuple_with(shape.len(), |enc| shape.iter().try_for_each(|&d| enc.write_u64(d as u64)))?;
+        enc.write_tuple_raw(shape.len(), |enc| shape.iter().try_for_each(|&d| enc.write_u64(d as u64)))?;
         write_dtype::<T>(enc)?;
         enc.write_bool(false)?;
         enc.write_bytes(&raw_bytes(data))
@@ -161,13 +161,13 @@ fn write_array<T: Element>(enc: &mut Encoder<'_>, shape: &[usize], data: &[T]) -
 fn write_dtype<T: Element>(enc: &mut Encoder<'_>) -> Result<()> {
     enc.write_shared(T::DTYPE.as_ptr().cast(), |enc| {
         enc.write_class("numpy", "dtype")?;
-        enc.write_tuple_with(3, |enc| {
+        enc.write_tuple_raw(3, |enc| {
             enc.write_str(T::DTYPE)?;
             enc.write_bool(false)?;
             enc.write_bool(true)
         })?;
         enc.write_reduce()?;
-        enc.write_tuple_with(8, |enc| {
+        enc.write_tuple_raw(8, |enc| {
             enc.write_i64(3)?;
             enc.write_str(T::ORDER)?;
             enc.write_none()?;
