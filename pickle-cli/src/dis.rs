@@ -68,7 +68,55 @@ impl From<io::Error> for DisError {
 /// # Ok::<(), pickle_cli::dis::DisError>(())
 /// ```
 pub fn dis<W: Write>(data: &[u8], out: &mut W) -> Result<(), DisError> {
-    let mut machine = Machine { max_proto: -1, ..Machine::default() };
+    dis_with(data, out, &DisOptions::default(), &mut Memo::default())
+}
+
+/// `pickletools.dis`'s options, as `python3 -m pickletools` sets them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisOptions {
+    /// Blanks per MARK level (`-l`, `indentlevel`); 4 by default.
+    pub indent: usize,
+    /// The column hint where annotations start, 0 for none (`annotate`;
+    /// `-a` sets 30).
+    pub annotate: usize,
+}
+
+impl Default for DisOptions {
+    fn default() -> Self {
+        DisOptions { indent: 4, annotate: 0 }
+    }
+}
+
+/// The memo `dis` emulates. Passing the same one to several disassemblies
+/// carries memo entries from one pickle to the next (`-m`), for pickles that
+/// one pickler wrote with one memo.
+#[derive(Debug, Default)]
+pub struct Memo(HashMap<PyInt, &'static str>);
+
+/// [`dis`] with options and a memo that may carry over from earlier pickles.
+///
+/// ```
+/// use pickle_cli::dis::{DisOptions, Memo, dis_with};
+///
+/// let mut out = Vec::new();
+/// dis_with(b"K\x05.", &mut out, &DisOptions { indent: 2, annotate: 30 }, &mut Memo::default())?;
+/// // What `python3 -m pickletools -a -l 2` prints.
+/// let text = String::from_utf8_lossy(&out);
+/// let lines: Vec<&str> = text.lines().collect();
+/// assert_eq!(lines[0], "    0: K    BININT1    5              Push a one-byte unsigned integer.");
+/// assert_eq!(lines[1], "    2: .    STOP                      Stop the unpickling machine.");
+/// # Ok::<(), pickle_cli::dis::DisError>(())
+/// ```
+pub fn dis_with<W: Write>(data: &[u8], out: &mut W, opts: &DisOptions, memo: &mut Memo) -> Result<(), DisError> {
+    let mut machine =
+        Machine { max_proto: -1, indent: opts.indent, memo: std::mem::take(&mut memo.0), ..Machine::default() };
+    let result = run(&mut machine, data, out, opts);
+    memo.0 = machine.memo;
+    result
+}
+
+fn run<W: Write>(machine: &mut Machine, data: &[u8], out: &mut W, opts: &DisOptions) -> Result<(), DisError> {
+    let mut annocol = opts.annotate;
     let mut input = Input { data, pos: 0 };
     let mut line = String::new();
     loop {
@@ -92,6 +140,19 @@ pub fn dis<W: Write>(data: &[u8], out: &mut W) -> Result<(), DisError> {
         line.clear();
         let raised = machine.describe(code, name, info, arg.as_ref(), &mut line);
         let raised = raised.map_err(|detail| DisError::at(pos, name, detail))?;
+        if opts.annotate > 0 {
+            // pickletools' alignment: pad to the column, remember it, and fall
+            // back to the hint once lines grow past 50 characters.
+            let width = line.chars().count();
+            line.extend(std::iter::repeat_n(' ', annocol.saturating_sub(width)));
+            annocol = line.chars().count();
+            if annocol > 50 {
+                annocol = opts.annotate;
+            }
+            line.push(' ');
+            line.push_str(info.summary);
+        }
+        line.push('\n');
         out.write_all(line.as_bytes())?;
         if let Some(error) = raised {
             return Err(DisError::at(pos, name, error));
@@ -475,6 +536,8 @@ struct Machine {
     stack: Vec<&'static str>,
     marks: Vec<usize>,
     memo: HashMap<PyInt, &'static str>,
+    /// Blanks per MARK level.
+    indent: usize,
     max_proto: i32,
     /// What the current opcode pushes, after memo lookups.
     after: Vec<&'static str>,
@@ -497,7 +560,7 @@ impl Machine {
         use std::fmt::Write as _;
         let code_text = if code < 0x80 { char::from(code).to_string() } else { format!("\\x{code:02x}") };
         // Writing to a String cannot fail.
-        let _ = write!(line, "{code_text:<4} {:indent$}{name}", "", indent = 4 * self.marks.len());
+        let _ = write!(line, "{code_text:<4} {:indent$}{name}", "", indent = self.indent * self.marks.len());
         self.max_proto = self.max_proto.max(i32::from(info.proto));
         self.after.clear();
         self.after.extend_from_slice(info.after);
@@ -570,7 +633,6 @@ impl Machine {
                 line.push_str(&msg);
             }
         }
-        line.push('\n');
         Ok(error)
     }
 

@@ -1,38 +1,116 @@
-//! The `pickle` command: argument parsing and file handling around the
-//! library's disassembler, JSON writer and pickle-core's codec.
+//! The `pickle` command: argument parsing (clap) and file handling around
+//! the library's disassembler, JSON writer and pickle-core's codec.
 
+use std::ffi::OsString;
 use std::fmt;
+use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pickle_core::{EncodeOptions, Value};
+use clap::{Parser, Subcommand, ValueEnum};
+use pickle_cli::dis::{DisOptions, Memo};
+use pickle_core::{DecodeOptions, EncodeOptions, StringEncoding, Value};
 
-const USAGE: &str = "\
-usage: pickle dis FILE
-       pickle json FILE
-       pickle recode [--protocol N] IN OUT
-       pickle --help
+/// Python's pickle format from the command line: disassemble, convert to
+/// JSON, re-encode. Nothing in a pickle is executed.
+///
+/// A FILE or IN of `-` reads standard input; an OUT of `-` writes standard
+/// output. Exit status: 0 on success, 1 when the input or I/O fails, 2 on
+/// bad usage.
+#[derive(Parser, Debug)]
+#[command(name = "pickle", version, about, long_about = None, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-commands:
-  dis FILE      disassemble the first pickle in FILE; prints exactly what
-                `python3 -m pickletools FILE` prints
-  json FILE     print the decoded pickle as tagged JSON (docs/json-format.md)
-  recode        decode IN and write it to OUT again at protocol N
-                (0 to 5; 4 when --protocol is not given, as Python's default)
-
+const AFTER_HELP: &str = "\
 A FILE or IN of `-` reads standard input; an OUT of `-` writes standard output.
-Exit status: 0 on success, 1 when the input or I/O fails, 2 on bad usage.
-";
+Exit status: 0 on success, 1 when the input or I/O fails, 2 on bad usage.";
 
-/// The default protocol of `recode`: CPython's `pickle.DEFAULT_PROTOCOL`.
-const DEFAULT_PROTOCOL: u8 = 4;
-
-#[derive(Debug)]
+#[derive(Subcommand, Debug)]
 enum Command {
-    Help,
-    Dis { input: String },
-    Json { input: String },
-    Recode { protocol: u8, input: String, output: String },
+    /// Disassemble the first pickle of each FILE, printing exactly what
+    /// `python3 -m pickletools` prints with the same options.
+    #[command(after_help = AFTER_HELP)]
+    Dis {
+        /// The pickle files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Annotate each line with a short description of the opcode.
+        #[arg(short, long)]
+        annotate: bool,
+        /// The number of blanks by which to indent a new MARK level.
+        #[arg(short = 'l', long = "indentlevel", value_name = "N", default_value_t = 4)]
+        indent: usize,
+        /// Keep the memo from one file's pickle to the next (several FILEs).
+        #[arg(short, long)]
+        memo: bool,
+        /// Write the disassembly to OUT instead of standard output.
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// With several FILEs, print this before each one's disassembly
+        /// (`{name}` is the file's name).
+        #[arg(short, long, value_name = "TEXT", default_value = "==> {name} <==", allow_hyphen_values = true)]
+        preamble: String,
+    },
+    /// Print the decoded pickle as tagged JSON (docs/json-format.md).
+    #[command(after_help = AFTER_HELP)]
+    Json {
+        /// The pickle file.
+        #[arg(value_name = "FILE")]
+        input: PathBuf,
+        #[command(flatten)]
+        decoding: Decoding,
+    },
+    /// Decode IN and write it to OUT again at another protocol.
+    #[command(after_help = AFTER_HELP)]
+    Recode {
+        /// The pickle to read.
+        #[arg(value_name = "IN")]
+        input: PathBuf,
+        /// Where to write it.
+        #[arg(value_name = "OUT")]
+        output: PathBuf,
+        /// The protocol to write, 0 to 5 (Python's default, 4, when not given).
+        #[arg(short, long, value_name = "N", default_value_t = 4,
+              value_parser = clap::value_parser!(u8).range(0..=i64::from(pickle_core::opcodes::HIGHEST_PROTOCOL)))]
+        protocol: u8,
+        #[command(flatten)]
+        decoding: Decoding,
+    },
+}
+
+/// Options of the commands that decode.
+#[derive(clap::Args, Debug)]
+struct Decoding {
+    /// How to decode Python 2 `str` data, as `pickle.load`'s `encoding`
+    /// argument does: `latin1` reads NumPy arrays and datetimes that Python
+    /// 2 pickled, `bytes` keeps them as bytes.
+    #[arg(short, long, value_enum, default_value_t = Encoding::Ascii)]
+    encoding: Encoding,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Encoding {
+    Ascii,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(name = "latin1", alias = "latin-1")]
+    Latin1,
+    Bytes,
+}
+
+impl Decoding {
+    fn options(&self) -> DecodeOptions {
+        DecodeOptions::default().encoding(match self.encoding {
+            Encoding::Ascii => StringEncoding::Ascii,
+            Encoding::Utf8 => StringEncoding::Utf8,
+            Encoding::Latin1 => StringEncoding::Latin1,
+            Encoding::Bytes => StringEncoding::Bytes,
+        })
+    }
 }
 
 /// A failure that is not bad usage: the file (or `-`) it concerns and why.
@@ -42,22 +120,28 @@ struct Failure {
 }
 
 impl Failure {
-    fn new(path: &str, message: impl fmt::Display) -> Failure {
-        let path = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    fn new(path: &Path, message: impl fmt::Display) -> Failure {
+        let path = if path == Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
         Failure { path, message: message.to_string() }
+    }
+
+    fn stdout(message: impl fmt::Display) -> Failure {
+        Failure { path: "<stdout>".into(), message: message.to_string() }
     }
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match parse_args(&args) {
-        Ok(command) => command,
-        Err(problem) => {
-            eprintln!("pickle: {problem}\n\n{USAGE}");
-            return ExitCode::from(2);
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print on stdout and succeed; the rest
+            // is bad usage, exit status 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match run(command) {
+    match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("pickle: {}: {}", failure.path, failure.message);
@@ -66,92 +150,54 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_args(args: &[String]) -> Result<Command, String> {
-    let Some((name, rest)) = args.split_first() else {
-        return Err("no command given".into());
-    };
-    if rest.iter().any(|a| a == "-h" || a == "--help") {
-        return Ok(Command::Help);
-    }
-    match name.as_str() {
-        "-h" | "--help" | "help" => Ok(Command::Help),
-        "dis" => Ok(Command::Dis { input: one_file(name, rest)? }),
-        "json" => Ok(Command::Json { input: one_file(name, rest)? }),
-        "recode" => parse_recode(rest),
-        other => Err(format!("unknown command `{other}`")),
-    }
-}
-
-fn one_file(command: &str, rest: &[String]) -> Result<String, String> {
-    match rest {
-        [file] if !is_option(file) => Ok(file.clone()),
-        [file] => Err(format!("unknown option `{file}` for `{command}`")),
-        [] => Err(format!("`{command}` needs a FILE")),
-        _ => Err(format!("`{command}` takes one FILE, got {}", rest.len())),
-    }
-}
-
-/// `-` alone is a file name (standard input or output), not an option.
-fn is_option(arg: &str) -> bool {
-    arg.starts_with('-') && arg != "-"
-}
-
-fn parse_recode(rest: &[String]) -> Result<Command, String> {
-    let mut protocol = None;
-    let mut files = Vec::new();
-    let mut args = rest.iter();
-    while let Some(arg) = args.next() {
-        let value = if let Some(value) = arg.strip_prefix("--protocol=") {
-            value
-        } else if arg == "--protocol" || arg == "-p" {
-            args.next().ok_or("`--protocol` needs a value")?
-        } else if is_option(arg) {
-            return Err(format!("unknown option `{arg}` for `recode`"));
-        } else {
-            files.push(arg.clone());
-            continue;
-        };
-        if protocol.is_some() {
-            return Err("`--protocol` given twice".into());
-        }
-        match value.parse::<u8>() {
-            Ok(p) if p <= pickle_core::opcodes::HIGHEST_PROTOCOL => protocol = Some(p),
-            _ => return Err(format!("the protocol must be 0 to 5, not `{value}`")),
-        }
-    }
-    let [input, output]: [String; 2] = files
-        .try_into()
-        .map_err(|files: Vec<String>| format!("`recode` takes IN and OUT, got {} files", files.len()))?;
-    Ok(Command::Recode { protocol: protocol.unwrap_or(DEFAULT_PROTOCOL), input, output })
-}
-
 fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Help => {
-            print!("{USAGE}");
+        Command::Dis { files, annotate, indent, memo, output, preamble } => {
+            let opts = DisOptions { indent, annotate: if annotate { 30 } else { 0 } };
+            let sink: Box<dyn Write> = match &output {
+                Some(path) if path != Path::new("-") => {
+                    Box::new(File::create(path).map_err(|e| Failure::new(path, e))?)
+                }
+                _ => Box::new(io::stdout().lock()),
+            };
+            let out_name = output.as_deref().filter(|p| *p != Path::new("-"));
+            let out_failure = |e: io::Error| match out_name {
+                Some(path) => Failure::new(path, e),
+                None => Failure::stdout(e),
+            };
+            let mut out = BufWriter::new(sink);
+            // As pickletools: one file keeps no memo; several share one only with -m.
+            let mut shared = Memo::default();
+            let several = files.len() > 1;
+            for file in &files {
+                let data = read_input(file)?;
+                if several {
+                    let name = if file == Path::new("-") { "<stdin>".into() } else { file.display().to_string() };
+                    writeln!(out, "{}", preamble.replace("{name}", &name)).map_err(out_failure)?;
+                }
+                let mut fresh = Memo::default();
+                let memo = if memo && several { &mut shared } else { &mut fresh };
+                let result = pickle_cli::dis::dis_with(&data, &mut out, &opts, memo);
+                // Whatever was disassembled before a failure is part of the output.
+                let flushed = out.flush();
+                result.map_err(|e| Failure::new(file, e))?;
+                flushed.map_err(out_failure)?;
+            }
             Ok(())
         }
-        Command::Dis { input } => {
+        Command::Json { input, decoding } => {
             let data = read_input(&input)?;
-            let stdout = io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            let result = pickle_cli::dis::dis(&data, &mut out);
-            // Whatever was disassembled before a failure is part of the output.
-            let flushed = out.flush();
-            result.map_err(|e| Failure::new(&input, e))?;
-            flushed.map_err(|e| Failure::new("<stdout>", e))
-        }
-        Command::Json { input } => {
-            let data = read_input(&input)?;
-            let value: Value<'_> = pickle_core::from_slice(&data).map_err(|e| Failure::new(&input, e))?;
+            let value: Value<'_> =
+                pickle_core::from_slice_with(&data, decoding.options()).map_err(|e| Failure::new(&input, e))?;
             let mut text = pickle_cli::json::value_to_json(&value);
             text.push('\n');
             let mut out = io::stdout().lock();
-            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Failure::new("<stdout>", e))
+            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(Failure::stdout)
         }
-        Command::Recode { protocol, input, output } => {
+        Command::Recode { protocol, input, output, decoding } => {
             let data = read_input(&input)?;
-            let value: Value<'_> = pickle_core::from_slice(&data).map_err(|e| Failure::new(&input, e))?;
+            let value: Value<'_> =
+                pickle_core::from_slice_with(&data, decoding.options()).map_err(|e| Failure::new(&input, e))?;
             let bytes = pickle_core::to_vec_with(&value, EncodeOptions::default().protocol(protocol))
                 .map_err(|e| Failure::new(&input, e))?;
             write_output(&output, &bytes)
@@ -159,8 +205,8 @@ fn run(command: Command) -> Result<(), Failure> {
     }
 }
 
-fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
-    if path == "-" {
+fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
+    if path == Path::new("-") {
         let mut data = Vec::new();
         io::stdin().lock().read_to_end(&mut data).map_err(|e| Failure::new(path, e))?;
         Ok(data)
@@ -169,10 +215,10 @@ fn read_input(path: &str) -> Result<Vec<u8>, Failure> {
     }
 }
 
-fn write_output(path: &str, bytes: &[u8]) -> Result<(), Failure> {
-    if path == "-" {
+fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    if path == Path::new("-") {
         let mut out = io::stdout().lock();
-        out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| Failure::new("<stdout>", e))
+        out.write_all(bytes).and_then(|()| out.flush()).map_err(Failure::stdout)
     } else {
         std::fs::write(path, bytes).map_err(|e| Failure::new(path, e))
     }
