@@ -6,7 +6,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{TempDir, pickle, python, run, run_ok};
+use common::{pickle, python};
+use pickle_test_support::{TempDir, run, run_ok};
 
 fn corpus(dir: &Path, sub: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> =

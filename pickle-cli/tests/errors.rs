@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{TempDir, pickle, run};
+use common::pickle;
+use pickle_test_support::{TempDir, run};
 
 /// Runs `pickle ARGS` and returns (status, stdout, stderr).
 fn pickle_run(args: &[&str], stdin: &[u8]) -> (Option<i32>, String, String) {
@@ -153,38 +154,24 @@ fn a_file_name_that_is_not_utf8_works() {
     assert!(stderr.ends_with("gone\u{fffd}.pickle: No such file or directory (os error 2)\n"), "{stderr}");
 }
 
-/// CPython 2.7, where the machine has it (pyenv), to write Python 2 pickles.
-fn python2() -> Option<std::path::PathBuf> {
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pyenv")))?;
-    let mut found: Vec<_> = std::fs::read_dir(root.join("versions"))
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin/python2.7")))
-        .filter(|p| p.exists())
-        .collect();
-    found.sort();
-    found.pop()
-}
-
 /// A Python 2 pickle whose `str` holds a non-ASCII byte reads from the CLI
 /// with `--encoding`, as `pickle.load(encoding=...)` reads it.
 #[test]
 fn encoding_reads_python2_strs() {
-    let Some(py2) = python2() else {
+    let Some(py2) = pickle_test_support::pyenv_python("2.7") else {
         eprintln!("skipped: no CPython 2.7 under pyenv to write a Python 2 pickle");
         return;
     };
     let mut cmd = std::process::Command::new(py2);
     cmd.args(["-c", "import pickle, sys; sys.stdout.write(pickle.dumps({'name': 'caf\\xe9'}, 2))"]);
-    let data = common::run_ok(cmd, b"");
+    let data = pickle_test_support::run_ok(cmd, b"");
     let (status, _, stderr) = pickle_run(&["json", "-"], &data);
     assert_eq!(status, Some(1));
     assert!(stderr.contains("SHORT_BINSTRING is not ASCII at byte 13"), "{stderr}");
     // Python 3 with encoding='latin1' gives plain JSON-able data: compare.
     let mut py3 = common::python();
     py3.args(["-c", "import json, pickle, sys; print(json.dumps(pickle.loads(sys.stdin.buffer.read(), encoding='latin1'), separators=(',', ':')))"]);
-    let want = String::from_utf8(common::run_ok(py3, &data)).expect("UTF-8");
+    let want = String::from_utf8(pickle_test_support::run_ok(py3, &data)).expect("UTF-8");
     for flag in [&["--encoding", "latin1"][..], &["-e", "latin-1"]] {
         let mut args = vec!["json"];
         args.extend_from_slice(flag);
@@ -198,8 +185,8 @@ fn encoding_reads_python2_strs() {
     );
     let mut recode = pickle();
     recode.args(["recode", "-e", "latin1", "-p", "0", "-", "-"]);
-    let recoded = common::run_ok(recode, &data);
+    let recoded = pickle_test_support::run_ok(recode, &data);
     let mut check = common::python();
     check.args(["-c", "import pickle, sys; assert pickle.loads(sys.stdin.buffer.read()) == {'name': 'caf\\xe9'}"]);
-    common::run_ok(check, &recoded);
+    pickle_test_support::run_ok(check, &recoded);
 }

@@ -8,7 +8,8 @@ mod common;
 use pickle_cli::json::value_to_json;
 use pickle_core::{BigInt, Construct, Global, Item, Node, Object, Value};
 
-use common::{pickle, python, run_ok};
+use common::{pickle, python};
+use pickle_test_support::run_ok;
 
 fn str_node(value: &mut Value<'_>, s: &str) -> Item {
     value.push(Node::Str(s.to_string().into()))

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{TempDir, pickle, python, run, run_ok};
+use common::{pickle, python};
+use pickle_test_support::{TempDir, run, run_ok};
 
 #[test]
 fn recode_round_trips_through_python_for_every_protocol_pair() {

@@ -5,8 +5,9 @@ mod common;
 
 use std::fs;
 
-use common::{JobState, TempDir, file_names, python_checks};
+use common::{JobState, python_checks};
 use pickle_persist::{Checkpointer, ErrorKind, Mapped};
+use pickle_test_support::{TempDir, file_names};
 
 #[test]
 fn saves_are_named_by_step_and_python_loads_them_as_objects() {
@@ -116,12 +117,11 @@ fn load_of_a_missing_step_is_not_found() {
 fn plain_pickles_from_python_load_and_torn_ones_are_corrupt() {
     let dir = TempDir::new("plain");
     let path = dir.path().join("plain.pickle");
-    let status = std::process::Command::new("python3")
+    let mut write = pickle_test_support::python3(&[]);
+    write
         .args(["-c", "import pickle,sys; open(sys.argv[1],'wb').write(pickle.dumps({'a': [1, 2.5, 'x']}, 4))"])
-        .arg(&path)
-        .status()
-        .expect("python3");
-    assert!(status.success());
+        .arg(&path);
+    pickle_test_support::run_ok(write, b"");
     let mapped = Mapped::open(&path).expect("open");
     assert!(!mapped.has_trailer());
     let back = pickle_persist::load_value(&path).expect("load");

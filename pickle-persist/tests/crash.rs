@@ -13,8 +13,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{JobState, TempDir, python_checks};
+use common::{JobState, python_checks};
 use pickle_persist::Checkpointer;
+use pickle_test_support::TempDir;
 
 const KEEP: usize = 3;
 const CHILD_ENV: &str = "PICKLE_PERSIST_CHILD_DIR";

@@ -7,8 +7,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{JobState, TempDir, file_names};
+use common::JobState;
 use pickle_persist::{Checkpointer, ErrorKind};
+use pickle_test_support::{TempDir, file_names};
 
 const FAULT_ENV: &str = "PICKLE_PERSIST_FAULT_DIR";
 

@@ -9,14 +9,14 @@
 mod common;
 
 use std::io::{self, Read};
-use std::process::{Command, Stdio};
 
-use common::{crate_dir, hex};
+use common::crate_dir;
 use pickle_core::ErrorKind::{
     self, Eof, InvalidArgument, InvalidOpcode, InvalidStructure, MissingMark, MissingMemo, StackUnderflow,
 };
 use pickle_core::Value;
 use pickle_core::opcodes::{self, ArgLayout};
+use pickle_test_support::{hex, unhex};
 
 /// What CPython's `pickle.loads` does with a row's input.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -71,7 +71,7 @@ fn table_rows() -> Vec<Row> {
             assert_eq!(f.len(), 6, "a row has 6 fields: {line:?}");
             Row {
                 name: unescape(f[0]),
-                input: common::unhex(f[1]),
+                input: unhex(f[1]),
                 kind: kind_named(f[2]),
                 offset: f[3].parse().expect("an offset"),
                 message: unescape(f[4]),
@@ -210,23 +210,9 @@ fn the_table_covers_every_error_kind_the_machine_raises() {
 }
 
 fn python(args: &[&str], stdin: &str) -> String {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/cpython_rejects.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 must be on PATH: the error table is checked against CPython");
-    {
-        use std::io::Write;
-        let mut input = child.stdin.take().expect("stdin is piped");
-        input.write_all(stdin.as_bytes()).expect("python3 reads the table");
-    }
-    let out = child.wait_with_output().expect("python3 runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "cpython_rejects.py {args:?} failed:\n{text}");
-    text
+    let mut cmd = common::python_script("cpython_rejects.py");
+    cmd.args(args);
+    String::from_utf8(pickle_test_support::run_ok(cmd, stdin.as_bytes())).expect("UTF-8")
 }
 
 #[test]

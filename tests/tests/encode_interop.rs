@@ -8,11 +8,11 @@
 //!
 //! Expectations are Python source, evaluated by Python.
 
+mod common;
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -508,39 +508,17 @@ fn json_list(protocols: &[u8]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let path = std::env::temp_dir().join(format!("pickle-rs-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).expect("create the temp dir");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join(name)
-}
-
 #[test]
 fn python_loads_what_rust_writes() {
     let cases = cases();
-    let dir = TempDir::new("encode-interop");
+    let dir = pickle_test_support::TempDir::new("encode-interop");
     let mut manifest = String::from("[\n");
     let (mut pinned, mut pinned_class_memo) = (0, 0);
     for (index, case) in cases.iter().enumerate() {
         for proto in PROTOCOLS {
             let bytes = (case.encode)(EncodeOptions::default().protocol(proto))
                 .unwrap_or_else(|e| panic!("{} at protocol {proto}: {e}", case.name));
-            std::fs::write(dir.0.join(format!("{index}.p{proto}.pkl")), bytes).expect("write a pickle");
+            std::fs::write(dir.path().join(format!("{index}.p{proto}.pkl")), bytes).expect("write a pickle");
         }
         let (identical, class_memo, different): (Vec<u8>, &[u8], &[u8]) = if case.unpinned {
             (vec![], &[], &[])
@@ -565,12 +543,11 @@ fn python_loads_what_rust_writes() {
         );
     }
     manifest.push_str("]\n");
-    std::fs::write(dir.0.join("manifest.json"), manifest).expect("write the manifest");
+    std::fs::write(dir.path().join("manifest.json"), manifest).expect("write the manifest");
 
-    let out = Command::new("python3").arg(script("check_encoded.py")).arg(&dir.0).output().expect("run python3");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "check_encoded.py failed:\n{stdout}\n{stderr}");
+    let mut check = common::python_script("check_encoded.py");
+    check.arg(dir.path());
+    let stdout = String::from_utf8(pickle_test_support::run_ok(check, b"")).expect("UTF-8");
     let summary = stdout.lines().last().unwrap_or_default();
     println!("{summary}");
     let checked = cases.len() * PROTOCOLS.len();

@@ -9,8 +9,9 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{TempDir, file_names, golden_dir, python_script, run_ok, show_difference};
+use common::{golden_dir, python_script, show_difference};
 use pickle_core::{ErrorKind, Value};
+use pickle_test_support::{TempDir, file_names, run_ok};
 
 const PROTOCOLS: [u8; 6] = [0, 1, 2, 3, 4, 5];
 
@@ -183,7 +184,9 @@ fn golden_set_is_complete() {
 #[test]
 fn goldens_regenerate_byte_for_byte() {
     let out = TempDir::new("golden");
-    run_ok(python_script("make_golden.py").arg("--out").arg(out.path()));
+    let mut make = python_script("make_golden.py");
+    make.arg("--out").arg(out.path());
+    run_ok(make, b"");
     let committed = file_names(&golden_dir());
     assert_eq!(file_names(out.path()), committed, "make_golden.py writes another set of files");
     let mut differ = Vec::new();

@@ -8,8 +8,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use pickle_core::{Context, DecodeOptions, EncodeOptions, Error, ErrorKind, FromPickle, Item, Limits, Node, Value};
 
@@ -421,16 +419,9 @@ fn python_depth(bytes: &[u8]) -> String {
                   d = 0\n\
                   while isinstance(v, list):\n    d += 1\n    v = v[0] if v else None\n\
                   print(d)";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 on PATH");
-    child.stdin.take().expect("piped").write_all(bytes).expect("write to python3");
-    let out = child.wait_with_output().expect("python3 runs");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let mut cmd = pickle_test_support::python3(&[]);
+    cmd.args(["-c", script]);
+    String::from_utf8_lossy(&pickle_test_support::run_ok(cmd, bytes)).trim().to_string()
 }
 
 #[test]

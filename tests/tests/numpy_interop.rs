@@ -2,10 +2,12 @@
 //! `NdArray`s that `pickle.load` returns as `numpy.ndarray`s, and reads the
 //! arrays NumPy pickles at every protocol.
 
+mod common;
+
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::python_script;
 use pickle_core::numpy::{Element, NdArray};
 use pickle_core::{EncodeOptions, ErrorKind, Value};
 
@@ -53,10 +55,9 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn run_python(mode: &str, dir: &Path) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/numpy_check.py");
-    let out = Command::new("python3").arg(script).arg(mode).arg(dir).output().expect("python3");
-    assert!(out.status.success(), "numpy_check.py {mode} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    let mut cmd = python_script("numpy_check.py");
+    cmd.arg(mode).arg(dir);
+    String::from_utf8(pickle_test_support::run_ok(cmd, b"")).expect("UTF-8")
 }
 
 /// Writes arrays of every shape at every protocol; returns how many.

@@ -3,14 +3,16 @@
 
 mod common;
 
-use common::{crate_dir, python_script, run_ok};
+use common::{crate_dir, python_script};
+use pickle_test_support::run_ok;
 
 #[test]
 fn the_opcode_table_is_what_pickletools_says() {
     let committed = std::fs::read_to_string(crate_dir().join("../pickle-core/src/format/opcode_table.rs"))
         .expect("read the committed table");
-    let out = run_ok(python_script("gen_opcode_table.py").arg("--stdout"));
-    let fresh = String::from_utf8(out.stdout).expect("UTF-8");
+    let mut generate = python_script("gen_opcode_table.py");
+    generate.arg("--stdout");
+    let fresh = String::from_utf8(run_ok(generate, b"")).expect("UTF-8");
     // The first line names the CPython version; CPython 3.13 fixed a typo in
     // LONG4's summary that the table keeps, as 3.8-3.12 and `dis -a` print it.
     let body =

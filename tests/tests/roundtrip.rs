@@ -7,13 +7,16 @@
 
 mod common;
 
-use common::{TempDir, file_names, python_script, run_ok};
+use common::python_script;
 use pickle_core::{EncodeOptions, Value};
+use pickle_test_support::{TempDir, file_names, run_ok};
 
 #[test]
 fn python_objects_survive_a_trip_through_value_at_every_protocol_pair() {
     let dir = TempDir::new("roundtrip");
-    run_ok(python_script("roundtrip.py").arg("dump").arg(dir.path()));
+    let mut dump = python_script("roundtrip.py");
+    dump.arg("dump").arg(dir.path());
+    run_ok(dump, b"");
 
     let mut written = 0usize;
     let mut failures = Vec::new();

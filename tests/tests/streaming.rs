@@ -4,7 +4,6 @@
 //! where streaming has to give up.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::process::Command;
 use std::rc::Rc;
 
 use pickle_core::{Context, FromPickle, Limits, Value};
@@ -12,9 +11,9 @@ use pickle_core::{Context, FromPickle, Limits, Value};
 /// `pickle.dumps(eval(expr), protocol)` from python3.
 fn python_pickle(expr: &str, protocol: u8) -> Vec<u8> {
     let script = format!("import pickle,sys; sys.stdout.buffer.write(pickle.dumps({expr}, {protocol}))");
-    let out = Command::new("python3").args(["-c", &script]).output().expect("python3");
-    assert!(out.status.success(), "python3 failed on {expr}: {}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
+    let mut cmd = pickle_test_support::python3(&[]);
+    cmd.args(["-c", &script]);
+    pickle_test_support::run_ok(cmd, b"")
 }
 
 /// Decoding through the whole graph, bypassing streaming.

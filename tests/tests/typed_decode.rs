@@ -4,13 +4,15 @@
 //! encoding allows it. Also the mismatches, with their kind, offset and
 //! message, and `Rc`/`Arc` sharing on read.
 
+mod common;
+
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::Path;
-use std::process::Command;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
+use common::python_script;
 use pickle_core::{ByteArray, Bytes, ErrorKind, FromPickle};
 
 const PROTOCOLS: [u8; 6] = [0, 1, 2, 3, 4, 5];
@@ -25,15 +27,11 @@ struct Fixtures {
 fn fixtures() -> &'static Fixtures {
     static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
     FIXTURES.get_or_init(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!("pickle-rs-typed-decode-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create the temp dir");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python").join("typed_write.py");
-        let out = Command::new("python3").arg(script).arg(&dir).output().expect("run python3");
-        let loaded = out.status.success().then(|| read_fixtures(&dir));
-        let _ = std::fs::remove_dir_all(&dir);
-        assert!(out.status.success(), "typed_write.py failed: {}", String::from_utf8_lossy(&out.stderr));
-        loaded.expect("fixtures read")
+        let dir = pickle_test_support::TempDir::new("typed-decode");
+        let mut write = python_script("typed_write.py");
+        write.arg(dir.path());
+        pickle_test_support::run_ok(write, b"");
+        read_fixtures(dir.path())
     })
 }
 

@@ -1,9 +1,8 @@
 //! Runs python3 with the helpers of `tests/python` for the derive tests.
-#![allow(dead_code)]
+// Each test binary compiles this module and uses part of it.
+#![allow(dead_code, unused_imports)]
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use pickle_core::{EncodeOptions, ToPickle};
 
@@ -15,24 +14,14 @@ pub fn python_dir() -> PathBuf {
 /// Runs `script` with python3 (the helpers importable, `extra_path` too),
 /// `stdin` as its input; returns its stdout lines. Panics with its stderr.
 pub fn python_with_path(script: &str, stdin: &str, extra_path: Option<&std::path::Path>) -> Vec<String> {
-    let mut path = python_dir().display().to_string();
-    if let Some(extra) = extra_path {
-        path = format!("{}:{path}", extra.display());
-    }
-    let mut child = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .env("PYTHONPATH", path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
-    let out = child.wait_with_output().expect("python3 finishes");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "python3 failed:\n{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
-    stdout.lines().map(str::to_owned).collect()
+    let helpers = python_dir();
+    let mut path = vec![helpers.as_path()];
+    path.extend(extra_path);
+    path.reverse();
+    let mut cmd = pickle_test_support::python3(&path);
+    cmd.arg("-c").arg(script);
+    let out = pickle_test_support::run_ok(cmd, stdin.as_bytes());
+    String::from_utf8_lossy(&out).lines().map(str::to_owned).collect()
 }
 
 /// [`python_with_path`] without an extra path.
@@ -50,13 +39,7 @@ pub fn all_protocols<T: ToPickle + ?Sized>(value: &T) -> String {
         .collect()
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-}
+pub use pickle_test_support::{hex, unhex};
 
 /// Parses the `kind protocol hex` lines of `dump_all`.
 /// `(class style, protocol, pickle)` triples.

@@ -1,5 +1,6 @@
 //! What the persist tests share: the checkpointed state type (a Python
 //! `crash_state.JobState` instance) and helpers.
+// Each test binary compiles this module and uses part of it.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -54,54 +55,13 @@ impl<'a> FromPickle<'a> for JobState {
     }
 }
 
-/// A fresh, empty directory under the system temp dir, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!(
-            "pickle-persist-{tag}-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create temp dir");
-        TempDir(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Names of the files in `dir`, sorted.
-pub fn file_names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Runs tests/python/check_checkpoints.py on `files` (path, step, number of
 /// weights) and returns how many python3 checked.
 pub fn python_checks(files: &[(PathBuf, u64, usize)]) -> usize {
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python");
     let args: Vec<String> = files.iter().map(|(p, s, n)| format!("{}:{s}:{n}", p.display())).collect();
-    let out = std::process::Command::new("python3")
-        .arg(here.join("check_checkpoints.py"))
-        .args(&args)
-        .env("PYTHONPATH", &here)
-        .output()
-        .expect("run python3");
-    assert!(out.status.success(), "python3 rejected a checkpoint: {}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let mut cmd = pickle_test_support::python3(&[&here]);
+    cmd.arg(here.join("check_checkpoints.py")).args(&args);
+    let text = String::from_utf8(pickle_test_support::run_ok(cmd, b"")).expect("UTF-8");
     text.trim().strip_prefix("ok ").and_then(|n| n.parse().ok()).expect("python3 prints ok N")
 }
