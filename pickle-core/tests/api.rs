@@ -192,3 +192,46 @@ fn limits_are_built_with_const_setters() {
     let err = pickle_core::from_slice_with::<Value>(&deep, opts).expect_err("deeper than 3");
     assert_eq!(err.kind(), ErrorKind::LimitExceeded);
 }
+
+/// An instance of `__main__.C` with `n` fields `f0`, `f1`, ... holding their index.
+struct Wide(usize);
+
+impl ToPickle for Wide {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_instance("__main__", "C", self.0, |s| {
+            (0..self.0).try_for_each(|i| s.field(Box::leak(format!("f{i}").into_boxed_str()), &i))
+        })
+    }
+}
+
+/// Instance state dicts are batched by the one rule: at 999, 1000 and 1001
+/// fields (1000 gets CPython's empty trailing batch), the same opcodes as
+/// CPython writes for the same instance at every protocol, leaving out the
+/// memo writes CPython adds for values nothing refers to again.
+#[test]
+fn wide_instances_are_batched_as_cpython_batches_them() {
+    for n in [1, 2, 999, 1000, 1001, 2000] {
+        let ours: String = (0..=5u8)
+            .map(|p| {
+                let opts = pickle_core::EncodeOptions::default().protocol(p);
+                pickle_test_support::hex(&pickle_core::to_vec_with(&Wide(n), opts).expect("encode")) + "\n"
+            })
+            .collect();
+        let mut cmd = pickle_test_support::python3(&[]);
+        cmd.args([
+            "-c",
+            "import pickle, pickletools, sys\nclass C: pass\nn = int(sys.argv[1])\nc = C()\n\
+             for i in range(n): setattr(c, 'f%d' % i, i)\n\
+             memo = {'PUT', 'BINPUT', 'LONG_BINPUT', 'MEMOIZE', 'GET', 'BINGET', 'LONG_BINGET', 'FRAME'}\n\
+             ops = lambda b: [(o.name, a if o.name != 'GLOBAL' else None) for o, a, _ in pickletools.genops(b) if o.name not in memo]\n\
+             for p, line in enumerate(sys.stdin.read().split()):\n\
+             \x20   ours, theirs = ops(bytes.fromhex(line)), ops(pickle.dumps(c, p))\n\
+             \x20   assert ours == theirs, (p, next(i for i, (x, y) in enumerate(zip(ours, theirs)) if x != y))\n\
+             \x20   pickle.loads(bytes.fromhex(line))\n\
+             print('ok')",
+            &n.to_string(),
+        ]);
+        let out = pickle_test_support::run_ok(cmd, ours.as_bytes());
+        assert_eq!(out, b"ok\n", "{n} fields");
+    }
+}

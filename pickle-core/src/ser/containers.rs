@@ -1,6 +1,6 @@
 //! Lists, tuples, dicts, sets and frozensets, batched as CPython batches them.
 
-use super::batch::{BATCH_SIZE, Batched, batch_at};
+use super::batch::{BATCH_SIZE, Batched, Before, batch_at, next_batch};
 use super::{Encoder, ToPickle};
 use crate::error::{Error, Result};
 use crate::format::opcodes as op;
@@ -63,52 +63,42 @@ impl<'w> Encoder<'w> {
         self.write_batches(items, Batched::List, |enc, item| write(enc, item))
     }
 
-    /// The shared batching loop, batching as CPython's C pickler (`_pickle.c`)
-    /// batches an exact list, dict or set: a list or dict of one item is
-    /// `item single`; otherwise every batch, the last one too, is
-    /// `MARK items many`. After a full batch, a dict or set gets one more
-    /// batch even when no item is left (`MARK many`), as `batch_dict_exact`
-    /// and `save_set` write it; a list does not.
+    /// The batching loop for items that come one by one: [`next_batch`]
+    /// decides each batch, told whether items are left (and, for the first
+    /// batch, whether there is exactly one).
     pub(super) fn write_batches<T>(
         &mut self,
         items: impl Iterator<Item = T>,
         kind: Batched,
         mut write: impl FnMut(&mut Self, T) -> Result<()>,
     ) -> Result<()> {
-        let (single, many) = match kind {
-            Batched::List => (op::APPEND, op::APPENDS),
-            Batched::Dict => (op::SETITEM, op::SETITEMS),
-            Batched::Set => (op::ADDITEMS, op::ADDITEMS),
-        };
         let mut items = items.peekable();
-        if self.proto == 0 {
-            for item in items {
+        let first = items.next();
+        let left = usize::from(first.is_some()) + usize::from(items.peek().is_some());
+        let mut items = first.into_iter().chain(items).peekable();
+        let (mut before, mut left) = (Before::Nothing, left);
+        while let Some(batch) = next_batch(kind, self.proto, before, left) {
+            if batch.marked {
+                self.out.push(op::MARK);
+            }
+            let mut taken = 0;
+            for item in items.by_ref().take(batch.most) {
                 write(self, item)?;
-                self.out.push(single);
+                // A frame may end after each item of a MARKed batch, and
+                // after the closing opcode of an unmarked one.
+                if batch.marked {
+                    self.boundary()?;
+                }
+                taken += 1;
+            }
+            self.out.push(batch.closing);
+            if !batch.marked {
                 self.boundary()?;
             }
-            return Ok(());
+            before = if taken == BATCH_SIZE { Before::Full } else { Before::Partial };
+            left = if items.peek().is_some() { 2 } else { 0 };
         }
-        let Some(first) = items.next() else { return Ok(()) };
-        if items.peek().is_none() && kind != Batched::Set {
-            write(self, first)?;
-            self.out.push(single);
-            return self.boundary();
-        }
-        let mut items = std::iter::once(first).chain(items).peekable();
-        loop {
-            self.out.push(op::MARK);
-            let mut n = 0;
-            for item in items.by_ref().take(BATCH_SIZE) {
-                write(self, item)?;
-                self.boundary()?;
-                n += 1;
-            }
-            self.out.push(many);
-            if n < BATCH_SIZE || (kind == Batched::List && items.peek().is_none()) {
-                return Ok(());
-            }
-        }
+        Ok(())
     }
 
     /// A tuple of exactly `len` items, each written through the

@@ -1,7 +1,7 @@
 //! Class references, calls and instances: globals as CPython writes them at
 //! each protocol, and the state dicts of plain instances.
 
-use super::batch::BATCH_SIZE;
+use super::batch::{BATCH_SIZE, Batched, batch_at};
 use super::{Encoder, ToPickle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::compat;
@@ -165,21 +165,28 @@ impl<'w> StateWriter<'_, 'w> {
             return Err(Error::custom(format!("field `{name}` is more than the {} fields announced", self.total)));
         }
         let enc = &mut *self.enc;
-        let proto = enc.proto;
         let i = self.done;
-        let batch_start = i.is_multiple_of(BATCH_SIZE);
-        let batch_len = (self.total - (i - i % BATCH_SIZE)).min(BATCH_SIZE);
-        if proto >= 1 && batch_start && batch_len > 1 {
+        let per = if enc.proto == 0 { 1 } else { BATCH_SIZE };
+        let batch = batch_at(Batched::Dict, enc.proto, self.total, i / per);
+        if let Some(b) = batch
+            && b.marked
+            && b.start == i
+        {
             enc.out.push(op::MARK);
         }
         enc.write_static_str(name)?;
         write(enc)?;
         self.done += 1;
-        let batch_end = self.done.is_multiple_of(BATCH_SIZE) || self.done == self.total;
-        if proto == 0 || batch_len == 1 {
-            enc.out.push(op::SETITEM);
-        } else if batch_end {
-            enc.out.push(op::SETITEMS);
+        if let Some(b) = batch
+            && b.end == self.done
+        {
+            enc.out.push(b.closing);
+            // After a full last batch, CPython writes an empty one.
+            if self.done == self.total
+                && let Some(empty) = batch_at(Batched::Dict, enc.proto, self.total, i / per + 1)
+            {
+                enc.out.extend_from_slice(&[op::MARK, empty.closing]);
+            }
         }
         enc.boundary()
     }
