@@ -7,6 +7,11 @@ use std::collections::HashMap;
 
 use num_bigint::BigInt;
 
+mod args;
+mod errors;
+mod memo;
+mod reduce;
+
 use super::input::{Chunk, Input, Short};
 use super::sink::{Sink, Stream, Streamed};
 use crate::error::{Error, ErrorKind, Result};
@@ -15,31 +20,14 @@ use crate::format::opcodes::{self as op, name as op_name};
 use crate::format::text::{self, IntError, ParsedInt, PyText};
 use crate::options::{DecodeOptions, StringEncoding};
 use crate::value::{Construct, Global, Item, Node, Object, Value};
+use args::{decimal_key, pairs_of, py2_string, utf8_line};
+use errors::{describe_byte, err, int_text_error, missing_memo, short, too_long, underflow, wrong_target};
+use memo::Memo;
+use reduce::copied_bytes;
 
 /// Memory charged per node, per stack or container item, per memo slot.
 const NODE_COST: u64 = (std::mem::size_of::<Node<'static>>() + 8) as u64;
 const ITEM_COST: u64 = std::mem::size_of::<Item>() as u64;
-
-/// The memo: dense slots for the keys picklers use (0, 1, 2, ...), a map for
-/// the sparse keys only a hostile or odd stream uses.
-#[derive(Default)]
-struct Memo {
-    dense: Vec<Option<Item>>,
-    sparse: HashMap<u64, Item>,
-    count: usize,
-}
-
-/// Keys this far past the dense end still grow the dense table.
-const MEMO_DENSE_SLACK: u64 = 4096;
-
-impl Memo {
-    fn get(&self, key: u64) -> Option<Item> {
-        match self.dense.get(key as usize) {
-            Some(slot) => *slot,
-            None => self.sparse.get(&key).copied(),
-        }
-    }
-}
 
 pub(crate) struct Machine<'a, 'o> {
     value: Value<'a>,
@@ -60,15 +48,6 @@ pub(crate) struct Machine<'a, 'o> {
 }
 
 type Res<T> = Result<T>;
-
-#[cold]
-fn err(kind: ErrorKind, at: u64, what: &str, detail: impl std::fmt::Display) -> Error {
-    Error::at(kind, at, what, detail)
-}
-
-fn short(s: Short, code: u8, at: u64, wanted: Option<u64>) -> Error {
-    s.into_error(op_name(code).unwrap_or("opcode"), at, wanted)
-}
 
 impl<'a, 'o> Machine<'a, 'o> {
     pub(crate) fn new(opts: &'o DecodeOptions, input_len: Option<u64>) -> Self {
@@ -316,83 +295,6 @@ impl<'a, 'o> Machine<'a, 'o> {
         Ok((self.stack[k - 1], k))
     }
 
-    fn memo_put(&mut self, key: u64, item: Item, at: u64) -> Res<()> {
-        self.memo_writes += 1;
-        let memo = &mut self.memo;
-        let exists = memo.get(key).is_some();
-        if !exists && memo.count >= self.opts.limits.max_memo {
-            return Err(err(
-                ErrorKind::LimitExceeded,
-                at,
-                "memo too large",
-                format_args!("it would exceed the limit of {} entries", self.opts.limits.max_memo),
-            ));
-        }
-        let dense_len = memo.dense.len() as u64;
-        if key < dense_len {
-            memo.dense[key as usize] = Some(item);
-        } else if key < dense_len + MEMO_DENSE_SLACK {
-            let grow = key + 1 - dense_len;
-            self.used = self.used.saturating_add(grow * ITEM_COST);
-            if self.used > self.budget {
-                return Err(self.over_budget(at));
-            }
-            let memo = &mut self.memo;
-            memo.dense.resize(key as usize + 1, None);
-            memo.dense[key as usize] = Some(item);
-        } else {
-            self.charge(ITEM_COST * 3, at)?;
-            self.memo.sparse.insert(key, item);
-        }
-        if !exists {
-            self.memo.count += 1;
-        }
-        Ok(())
-    }
-
-    #[inline]
-    fn memo_get(&mut self, key: u64, code: u8, at: u64) -> Res<()> {
-        match self.memo.get(key) {
-            Some(item) => {
-                if self.is_stream_root(item) {
-                    self.leave_stream()?;
-                }
-                self.push(item, at)
-            }
-            None => Err(missing_memo(code, key, at)),
-        }
-    }
-
-    /// The BINGETs and LONG_BINGETs that directly follow one (a list of
-    /// shared references is a long run of them), in one tight loop over the
-    /// buffered input. The loop stops before anything unusual (a key not in
-    /// the dense memo, the streamed root, the depth limit, a truncated
-    /// argument) and leaves it to the general path, which reports errors at
-    /// their offsets.
-    #[inline]
-    fn memo_get_run<I: Input<'a>>(&mut self, input: &mut I) {
-        let bytes = input.buffered();
-        let root = self.stream.as_ref().and_then(|s| s.root);
-        let mut room = self.opts.limits.max_depth.saturating_sub(self.stack.len() + self.marks.len());
-        let mut at = 0;
-        while room > 0 {
-            let (key, width) = match bytes.get(at..) {
-                Some([op::BINGET, k, ..]) => (usize::from(*k), 2),
-                Some([op::LONG_BINGET, a, b, c, d, ..]) => (u32::from_le_bytes([*a, *b, *c, *d]) as usize, 5),
-                _ => break,
-            };
-            let item = match self.memo.dense.get(key) {
-                Some(Some(Item::Node(id))) if Some(*id) == root => break,
-                Some(Some(item)) => *item,
-                _ => break,
-            };
-            self.stack.push(item);
-            room -= 1;
-            at += width;
-        }
-        input.skip(at);
-    }
-
     #[inline]
     fn take<'s, I: Input<'a>>(input: &'s mut I, n: usize, code: u8, at: u64) -> Res<Chunk<'a, 's>> {
         input.take(n).map_err(|s| short(s, code, at, None))
@@ -493,7 +395,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::NEWFALSE => self.push(Item::Bool(false), at)?,
                 op::MEMOIZE => {
                     let item = self.top(code, at)?;
-                    let key = self.memo.count as u64;
+                    let key = self.memo.len() as u64;
                     self.memo_put(key, item, at)?;
                 }
                 op::BINPUT => {
@@ -974,88 +876,6 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
     }
 
-    fn max_digits(&self) -> usize {
-        // A decimal digit carries log2(10) bits; allow the same magnitude as
-        // the binary limit, plus room for a sign and prefix.
-        self.opts.limits.max_bigint_bytes.saturating_mul(5).saturating_div(2).saturating_add(4)
-    }
-
-    fn int_item(&mut self, parsed: ParsedInt, at: u64) -> Res<Item> {
-        match parsed {
-            ParsedInt::Small(v) => Ok(Item::Int(v)),
-            ParsedInt::Big(b) => {
-                self.charge(b.bits() / 8 + 1, at)?;
-                self.node(Node::BigInt(Box::new(b)), at)
-            }
-        }
-    }
-
-    fn long_binary<I: Input<'a>>(&mut self, input: &mut I, n: u64, code: u8, at: u64) -> Res<()> {
-        if n > self.opts.limits.max_bigint_bytes as u64 {
-            return Err(err(
-                ErrorKind::LimitExceeded,
-                at,
-                &format!("{} too large", op_name(code).unwrap_or("LONG")),
-                format_args!("{n} bytes exceed the big-int limit of {}", self.opts.limits.max_bigint_bytes),
-            ));
-        }
-        let chunk = self.payload(input, n, code, at)?;
-        let bytes = chunk.bytes();
-        let item = if bytes.len() <= 8 {
-            let negative = bytes.last().is_some_and(|&b| b & 0x80 != 0);
-            let mut buf = if negative { [0xffu8; 8] } else { [0u8; 8] };
-            buf[..bytes.len()].copy_from_slice(bytes);
-            Item::Int(i64::from_le_bytes(buf))
-        } else {
-            let big = BigInt::from_signed_bytes_le(bytes);
-            match i64::try_from(&big) {
-                Ok(v) => Item::Int(v),
-                Err(_) => {
-                    self.charge(n, at)?;
-                    self.node(Node::BigInt(Box::new(big)), at)?
-                }
-            }
-        };
-        self.push(item, at)
-    }
-
-    fn unicode<I: Input<'a>>(&mut self, input: &mut I, n: u64, code: u8, at: u64) -> Res<()> {
-        let chunk = self.payload(input, n, code, at)?;
-        let bytes = match chunk {
-            Chunk::Input(b) => Cow::Borrowed(b),
-            Chunk::Scratch(b) => Cow::Owned(b.to_vec()),
-        };
-        let node = match text::decode_utf8(bytes) {
-            Ok(PyText::Utf8(s)) => Node::Str(s),
-            Ok(PyText::Surrogates(b)) => Node::SurrogateStr(b),
-            Err(bad) => {
-                return Err(err(
-                    ErrorKind::InvalidArgument,
-                    at,
-                    &format!("invalid UTF-8 in {}", op_name(code).unwrap_or("str")),
-                    format_args!("byte {bad} of the string is not valid UTF-8"),
-                ));
-            }
-        };
-        self.push_node(node, at)
-    }
-
-    fn bytes<I: Input<'a>>(&mut self, input: &mut I, n: u64, code: u8, at: u64, bytearray: bool) -> Res<()> {
-        let chunk = self.payload(input, n, code, at)?;
-        let node = match (chunk, bytearray) {
-            (chunk, true) => {
-                let v = chunk.bytes().to_vec();
-                Node::ByteArray(v)
-            }
-            (Chunk::Input(b), false) => Node::Bytes(Cow::Borrowed(b)),
-            (Chunk::Scratch(b), false) => Node::Bytes(Cow::Owned(b.to_vec())),
-        };
-        if bytearray && input.remaining().is_some() {
-            self.charge(n, at)?;
-        }
-        self.push_node(node, at)
-    }
-
     /// A class reference, with Python 2 names mapped when the stream's
     /// protocol is below 3.
     fn global(&self, module: Cow<'a, str>, name: Cow<'a, str>) -> Global<'a> {
@@ -1157,221 +977,4 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
         Ok(())
     }
-
-    /// The reductions that stand for native values: sets, bytes and
-    /// bytearrays below the protocols that have opcodes for them, complex,
-    /// and copyreg's helpers that stand for NEWOBJ.
-    fn reduce_special(&self, callable: Item, args: &[Item]) -> Option<Node<'a>> {
-        let v = &self.value;
-        let global = v.as_global(callable)?;
-        let module = match global.module.as_ref() {
-            "__builtin__" => "builtins",
-            "copy_reg" => "copyreg",
-            m => m,
-        };
-        match (module, global.name.as_ref(), args) {
-            ("builtins", "set", []) => Some(Node::Set(Vec::new())),
-            ("builtins", "frozenset", []) => Some(Node::FrozenSet(Vec::new())),
-            ("builtins", "set", [items]) => Some(Node::Set(v.as_list(*items).or_else(|| v.as_tuple(*items))?.to_vec())),
-            ("builtins", "frozenset", [items]) => {
-                Some(Node::FrozenSet(v.as_list(*items).or_else(|| v.as_tuple(*items))?.to_vec()))
-            }
-            ("builtins", "bytes", []) => Some(Node::Bytes(Cow::Borrowed(&[]))),
-            ("builtins", "bytearray", []) => Some(Node::ByteArray(Vec::new())),
-            ("builtins", "bytearray", [b]) => match v.get(*b)? {
-                Node::Bytes(b) => Some(Node::ByteArray(b.to_vec())),
-                _ => None,
-            },
-            ("builtins", "bytearray", [s, enc]) if is_latin1_name(v.as_str(*enc)?) => {
-                Some(Node::ByteArray(latin1_bytes(v.as_str(*s)?)?))
-            }
-            ("_codecs", "encode", [s, enc]) if is_latin1_name(v.as_str(*enc)?) => {
-                Some(Node::Bytes(Cow::Owned(latin1_bytes(v.as_str(*s)?)?)))
-            }
-            ("builtins", "complex", [re]) => Some(Node::Complex(as_float(*re)?, 0.0)),
-            ("builtins", "complex", [re, im]) => Some(Node::Complex(as_float(*re)?, as_float(*im)?)),
-            ("copyreg", "_reconstructor", [class, base, state]) => {
-                // base.__new__(class, state) then base.__init__(obj, state):
-                // list and dict subclasses copy their base state, as the
-                // items APPENDS/SETITEMS give them in the NEWOBJ form.
-                let base = v.as_global(*base)?;
-                if !matches!(base.module.as_ref(), "builtins" | "__builtin__") {
-                    return None;
-                }
-                let mut obj = Object::new(*class, Construct::New, Vec::new());
-                match (base.name.as_ref(), state) {
-                    ("object", Item::None) => {}
-                    ("list", _) => obj.list_items = v.as_list(*state)?.to_vec(),
-                    ("dict", _) => obj.dict_items = v.as_dict(*state)?.to_vec(),
-                    _ => return None,
-                }
-                Some(Node::Object(Box::new(obj)))
-            }
-            ("copyreg", "__newobj__", [class, rest @ ..]) => {
-                Some(Node::Object(Box::new(Object::new(*class, Construct::New, rest.to_vec()))))
-            }
-            ("copyreg", "__newobj_ex__", [class, a, kw]) => {
-                let mut obj = Object::new(*class, Construct::NewEx, v.as_tuple(*a)?.to_vec());
-                obj.kwargs = v.as_dict(*kw)?.to_vec();
-                Some(Node::Object(Box::new(obj)))
-            }
-            ("builtins", "getattr", [owner, attr]) => {
-                let owner = v.as_global(*owner)?;
-                let attr = v.as_str(*attr)?;
-                Some(Node::Global(Box::new(Global {
-                    module: owner.module.clone(),
-                    name: Cow::Owned(format!("{}.{attr}", owner.name)),
-                })))
-            }
-            _ => None,
-        }
-    }
-}
-
-/// The heap bytes a node made by [`Machine::reduce_special`] holds.
-fn copied_bytes(node: &Node<'_>) -> u64 {
-    let items = |n: usize| ITEM_COST.saturating_mul(n as u64);
-    match node {
-        Node::Set(v) | Node::FrozenSet(v) => items(v.len()),
-        Node::Bytes(b) => b.len() as u64,
-        Node::ByteArray(b) => b.len() as u64,
-        Node::Global(g) => (g.module.len() + g.name.len()) as u64,
-        Node::Object(o) => items(o.args.len() + 2 * o.kwargs.len() + o.list_items.len() + 2 * o.dict_items.len()),
-        _ => 0,
-    }
-}
-
-fn is_latin1_name(enc: &str) -> bool {
-    matches!(enc, "latin1" | "latin-1" | "latin_1" | "iso-8859-1" | "iso8859-1" | "l1")
-}
-
-fn latin1_bytes(s: &str) -> Option<Vec<u8>> {
-    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
-}
-
-fn as_float(item: Item) -> Option<f64> {
-    match item {
-        Item::Float(x) => Some(x),
-        Item::Int(i) => Some(i as f64),
-        _ => None,
-    }
-}
-
-fn decimal_key(text: &[u8]) -> Option<u64> {
-    let s = std::str::from_utf8(text).ok()?;
-    s.trim().parse::<u64>().ok()
-}
-
-fn utf8_line<'a>(chunk: Chunk<'a, '_>, code: u8, at: u64) -> Res<Cow<'a, str>> {
-    let bad = || {
-        err(
-            ErrorKind::InvalidArgument,
-            at,
-            &format!("bad {}", op_name(code).unwrap_or("opcode")),
-            "its name is not valid UTF-8",
-        )
-    };
-    match chunk {
-        Chunk::Input(b) => std::str::from_utf8(b).map(Cow::Borrowed).map_err(|_| bad()),
-        Chunk::Scratch(b) => std::str::from_utf8(b).map(|s| Cow::Owned(s.to_owned())).map_err(|_| bad()),
-    }
-}
-
-/// A Python 2 `str` (STRING, BINSTRING, SHORT_BINSTRING), decoded as
-/// `pickle.load`'s `encoding` argument says.
-fn py2_string<'a>(chunk: Chunk<'a, '_>, encoding: StringEncoding, code: u8, at: u64) -> Res<Node<'a>> {
-    match encoding {
-        StringEncoding::Bytes => Ok(Node::Bytes(match chunk {
-            Chunk::Input(b) => Cow::Borrowed(b),
-            Chunk::Scratch(b) => Cow::Owned(b.to_vec()),
-        })),
-        StringEncoding::Latin1 => {
-            let b = chunk.bytes();
-            if b.is_ascii() {
-                return Ok(Node::Str(match chunk {
-                    Chunk::Input(b) => Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default()),
-                    Chunk::Scratch(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
-                }));
-            }
-            Ok(Node::Str(Cow::Owned(b.iter().map(|&c| char::from(c)).collect())))
-        }
-        StringEncoding::Ascii | StringEncoding::Utf8 => {
-            let b = chunk.bytes();
-            let ok = if encoding == StringEncoding::Ascii { b.is_ascii() } else { std::str::from_utf8(b).is_ok() };
-            if !ok {
-                let what = if encoding == StringEncoding::Ascii { "ASCII" } else { "UTF-8" };
-                return Err(err(
-                    ErrorKind::InvalidArgument,
-                    at,
-                    &format!("{} is not {what}", op_name(code).unwrap_or("STRING")),
-                    "decode it with StringEncoding::Bytes or ::Latin1, as pickle.load(encoding=...) would",
-                ));
-            }
-            Ok(Node::Str(match chunk {
-                Chunk::Input(b) => Cow::Borrowed(std::str::from_utf8(b).unwrap_or_default()),
-                Chunk::Scratch(b) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
-            }))
-        }
-    }
-}
-
-fn pairs_of(items: Vec<Item>, code: u8, at: u64) -> Res<Vec<(Item, Item)>> {
-    if !items.len().is_multiple_of(2) {
-        return Err(err(
-            ErrorKind::InvalidStructure,
-            at,
-            &format!("bad {}", op_name(code).unwrap_or("DICT")),
-            "odd number of items for DICT",
-        ));
-    }
-    Ok(items.chunks_exact(2).map(|p| (p[0], p[1])).collect())
-}
-
-/// A bad INT or LONG argument; too many digits is a limit, not bad input.
-#[cold]
-fn int_text_error(e: IntError, code: u8, at: u64) -> Error {
-    let name = op_name(code).unwrap_or("INT");
-    match e {
-        IntError::Invalid(d) => err(ErrorKind::InvalidArgument, at, &format!("bad {name}"), d),
-        IntError::TooManyDigits(d) => err(ErrorKind::LimitExceeded, at, &format!("{name} too large"), d),
-    }
-}
-
-#[cold]
-fn missing_memo(code: u8, key: u64, at: u64) -> Error {
-    err(
-        ErrorKind::MissingMemo,
-        at,
-        &format!("{} of a missing memo key", op_name(code).unwrap_or("GET")),
-        format_args!("memo key {key} was never stored"),
-    )
-}
-
-#[cold]
-fn underflow(code: u8, at: u64) -> Error {
-    err(
-        ErrorKind::StackUnderflow,
-        at,
-        &format!("stack underflow in {}", op_name(code).unwrap_or("opcode")),
-        "it needs more values than the stack holds above the last MARK",
-    )
-}
-
-#[cold]
-fn wrong_target(code: u8, at: u64, kind: &str) -> Error {
-    err(
-        ErrorKind::InvalidStructure,
-        at,
-        &format!("bad {}", op_name(code).unwrap_or("opcode")),
-        format_args!("it cannot add items to a {kind}"),
-    )
-}
-
-#[cold]
-fn too_long(at: u64, max: usize) -> Error {
-    err(ErrorKind::LimitExceeded, at, "container too long", format_args!("it would exceed the limit of {max} items"))
-}
-
-fn describe_byte(b: u8) -> String {
-    if b.is_ascii_graphic() { format!("byte 0x{b:02x} ({:?})", b as char) } else { format!("byte 0x{b:02x}") }
 }
