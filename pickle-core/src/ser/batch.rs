@@ -15,6 +15,11 @@ pub(crate) struct Batch {
     pub closing: u8,
 }
 
+impl Batch {
+    /// No batch: empty, ending at 0.
+    pub(crate) const NONE: Batch = Batch { start: 0, end: 0, marked: false, closing: 0 };
+}
+
 /// What came before a batch in its run.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Before {

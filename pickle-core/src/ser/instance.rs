@@ -1,7 +1,7 @@
 //! Class references, calls and instances: globals as CPython writes them at
 //! each protocol, and the state dicts of plain instances.
 
-use super::batch::{BATCH_SIZE, Batched, batch_at};
+use super::batch::{BATCH_SIZE, Batch, Batched, batch_at};
 use super::{Encoder, ToPickle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::compat;
@@ -128,10 +128,10 @@ impl<'w> Encoder<'w> {
             self.out.extend_from_slice(&[op::NONE, op::TUPLE, op::REDUCE]);
         }
         if fields == 0 {
-            return write(&mut StateWriter { enc: self, total: 0, done: 0 });
+            return write(&mut StateWriter { enc: self, total: 0, done: 0, batch: Batch::NONE });
         }
         self.begin_dict();
-        let mut state = StateWriter { enc: self, total: fields, done: 0 };
+        let mut state = StateWriter { enc: self, total: fields, done: 0, batch: Batch::NONE };
         write(&mut state)?;
         if state.done != fields {
             return Err(Error::custom(format!(
@@ -151,6 +151,9 @@ pub struct StateWriter<'e, 'w> {
     enc: &'e mut Encoder<'w>,
     total: usize,
     done: usize,
+    /// The batch the next field falls in, or before the first field an
+    /// empty one that ends at 0.
+    batch: Batch,
 }
 
 impl<'w> StateWriter<'_, 'w> {
@@ -167,20 +170,20 @@ impl<'w> StateWriter<'_, 'w> {
         let enc = &mut *self.enc;
         let i = self.done;
         let per = if enc.proto == 0 { 1 } else { BATCH_SIZE };
-        let batch = batch_at(Batched::Dict, enc.proto, self.total, i / per);
-        if let Some(b) = batch
-            && b.marked
-            && b.start == i
-        {
-            enc.out.push(op::MARK);
+        if i == self.batch.end {
+            // A batch starts here: the rule is consulted once per batch.
+            if let Some(b) = batch_at(Batched::Dict, enc.proto, self.total, i / per) {
+                self.batch = b;
+            }
+            if self.batch.marked {
+                enc.out.push(op::MARK);
+            }
         }
         enc.write_static_str(name)?;
         write(enc)?;
         self.done += 1;
-        if let Some(b) = batch
-            && b.end == self.done
-        {
-            enc.out.push(b.closing);
+        if self.done == self.batch.end {
+            enc.out.push(self.batch.closing);
             // After a full last batch, CPython writes an empty one.
             if self.done == self.total
                 && let Some(empty) = batch_at(Batched::Dict, enc.proto, self.total, i / per + 1)
