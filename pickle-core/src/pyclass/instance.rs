@@ -6,7 +6,6 @@ use std::fmt;
 
 use crate::de::{Context, FromPickle};
 use crate::error::{Error, Result};
-use crate::format::opcodes as op;
 use crate::ser::Encoder;
 use crate::value::{Construct, Global, Item, Node, Object};
 
@@ -186,7 +185,7 @@ pub fn write_enum_member(enc: &mut Encoder<'_>, info: &ClassInfo, value: EnumVal
         EnumValue::Str(s) => enc.write_static_str(s),
         EnumValue::Other => enc.write_none(),
     })?;
-    enc.out().push(op::REDUCE);
+    enc.write_reduce()?;
     enc.boundary()
 }
 

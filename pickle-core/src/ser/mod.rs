@@ -505,7 +505,7 @@ impl<'w> Encoder<'w> {
         Ok(())
     }
 
-    pub(crate) fn out(&mut self) -> &mut Vec<u8> {
+    pub(super) fn out(&mut self) -> &mut Vec<u8> {
         &mut self.out
     }
 
