@@ -2,10 +2,8 @@
 //! every protocol, and nothing may panic.
 #![no_main]
 
-use std::collections::HashSet;
-
 use libfuzzer_sys::fuzz_target;
-use pickle_core::{DecodeOptions, EncodeOptions, ErrorKind, Item, Limits, Node, NodeId, Value};
+use pickle_core::{DecodeOptions, EncodeOptions, ErrorKind, Item, Limits, Node, Value};
 
 /// Tighter than the defaults so that a hostile input fails fast instead of
 /// exhausting the fuzzer's memory limit; the checks are the same.
@@ -111,7 +109,7 @@ fn canonical_nans(value: &mut Value<'_>) {
         other => other,
     };
     value.set_root(fix(value.root()));
-    for id in reachable(value) {
+    for id in value.reachable() {
         let node = value.node_mut(id);
         node.map_items(fix);
         if let Node::Complex(re, im) = node {
@@ -125,29 +123,9 @@ fn canonical_nans(value: &mut Value<'_>) {
 }
 
 fn zero_buffer_indices(value: &mut Value<'_>) {
-    for id in reachable(value) {
+    for id in value.reachable() {
         if let Node::Buffer { index, .. } = value.node_mut(id) {
             *index = 0;
         }
     }
-}
-
-/// The nodes reachable from the root, found iteratively.
-fn reachable(value: &Value<'_>) -> Vec<NodeId> {
-    let mut seen = HashSet::new();
-    let mut todo = Vec::new();
-    let mut visit = |item: Item, todo: &mut Vec<NodeId>| {
-        if let Item::Node(id) = item
-            && seen.insert(id)
-        {
-            todo.push(id);
-        }
-    };
-    visit(value.root(), &mut todo);
-    let mut out = Vec::new();
-    while let Some(id) = todo.pop() {
-        out.push(id);
-        value.node(id).for_each_child(|c| visit(c, &mut todo));
-    }
-    out
 }

@@ -151,8 +151,7 @@ fn read_rest(chars: &[char], i: &mut usize, segs: &mut Vec<String>, out: &mut Ve
 }
 
 /// The module a path names: the longest prefix that is a module of the crate.
-fn resolve(from: &ModPath, is_mod_rs: bool, path: &[String], modules: &BTreeSet<ModPath>) -> Option<ModPath> {
-    let _ = is_mod_rs;
+fn resolve(from: &ModPath, path: &[String], modules: &BTreeSet<ModPath>) -> Option<ModPath> {
     let mut base: ModPath = Vec::new();
     let mut rest = path;
     match path.first().map(String::as_str) {
@@ -203,7 +202,7 @@ fn check(files: &[(String, String)]) -> Vec<String> {
         let from = module_of(rel);
         edges.entry(from.clone()).or_default();
         for path in paths_in(&code_of(source)) {
-            let Some(to) = resolve(&from, rel.ends_with("mod.rs"), &path, &modules) else { continue };
+            let Some(to) = resolve(&from, &path, &modules) else { continue };
             let shown = path.join("::");
             if is_facade(&from) {
                 continue;

@@ -4,9 +4,9 @@
 //! cannot express, which must fail with `ErrorKind::Unsupported`.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use pickle_core::{BigInt, Construct, EncodeOptions, ErrorKind, Global, Item, Node, NodeId, Object, Value};
+use pickle_core::{BigInt, Construct, EncodeOptions, ErrorKind, Global, Item, Node, Object, Value};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -238,31 +238,9 @@ fn build(specs: &[Spec], root: &Edge) -> Value<'static> {
     value
 }
 
-/// The nodes reachable from the root.
-fn reachable(value: &Value<'_>) -> Vec<NodeId> {
-    let mut seen = HashSet::new();
-    let mut todo = Vec::new();
-    let mut out = Vec::new();
-    if let Item::Node(id) = value.root() {
-        seen.insert(id);
-        todo.push(id);
-    }
-    while let Some(id) = todo.pop() {
-        out.push(id);
-        value.node(id).for_each_child(|c| {
-            if let Item::Node(c) = c
-                && seen.insert(c)
-            {
-                todo.push(c);
-            }
-        });
-    }
-    out
-}
-
 /// Why `proto` cannot express `value`, if it cannot.
 fn inexpressible(value: &Value<'_>, proto: u8) -> Option<&'static str> {
-    reachable(value).into_iter().find_map(|id| match value.node(id) {
+    value.reachable().into_iter().find_map(|id| match value.node(id) {
         Node::Ext(_) if proto < 2 => Some("extension code below protocol 2"),
         Node::Buffer { .. } if proto < 5 => Some("out-of-band buffer below protocol 5"),
         Node::Object(o) if proto < 4 && !o.set_items.is_empty() => Some("ADDITEMS on an object below protocol 4"),
@@ -285,7 +263,7 @@ fn normalize(value: &mut Value<'_>, proto: u8) {
         other => other,
     };
     value.set_root(fix(value.root()));
-    for id in reachable(value) {
+    for id in value.reachable() {
         let node = value.node_mut(id);
         node.map_items(fix);
         match node {

@@ -1,6 +1,6 @@
 //! Runs python3 with the helpers of `tests/python` for the derive tests.
 // Each test binary compiles this module and uses part of it.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
