@@ -3,7 +3,7 @@
 use std::io;
 
 use super::from_pickle::FromPickle;
-use super::input::{ReaderInput, SliceInput};
+use super::input::ReaderInput;
 use super::machine::Machine;
 use crate::error::Result;
 use crate::options::DecodeOptions;
@@ -75,12 +75,8 @@ impl<'a> Decoder<SliceSource<'a>> {
     /// Decodes the next pickle. Strings and bytes borrow from the slice where
     /// they can. After an error the position stays where that pickle began.
     pub fn decode<T: FromPickle<'a>>(&mut self) -> Result<T> {
-        let bytes = self.source.0;
-        let start = self.position as usize;
-        let mut input = SliceInput::at(bytes, start);
-        let left = (bytes.len() - start.min(bytes.len())) as u64;
-        let value = Machine::new(&self.opts, Some(left)).run(&mut input)?;
-        self.position = input.consumed() as u64;
+        let (value, end) = super::decode_slice_at(self.source.0, self.position as usize, &self.opts)?;
+        self.position = end as u64;
         T::from_value(value, &self.opts.limits)
     }
 

@@ -54,7 +54,7 @@ pub fn from_slice_with<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: DecodeOptio
     if let Some(result) = T::from_slice_streaming(bytes, &opts) {
         return result;
     }
-    let (value, _) = decode_slice(bytes, &opts)?;
+    let (value, _) = decode_slice_at(bytes, 0, &opts)?;
     T::from_value(value, &opts.limits)
 }
 
@@ -75,9 +75,12 @@ pub fn from_value<'a, T: FromPickle<'a>>(value: &Value<'a>, item: Item) -> Resul
     Context::new(value, &Limits::DEFAULT).decode(item)
 }
 
-fn decode_slice<'a>(bytes: &'a [u8], opts: &DecodeOptions) -> Result<(Value<'a>, usize)> {
-    let mut input = SliceInput::new(bytes);
-    let value = Machine::new(opts, Some(bytes.len() as u64)).run(&mut input)?;
+/// Decodes the pickle that starts at byte `start` of `bytes` (offsets count
+/// from the start of `bytes`) and says where it ended.
+fn decode_slice_at<'a>(bytes: &'a [u8], start: usize, opts: &DecodeOptions) -> Result<(Value<'a>, usize)> {
+    let mut input = SliceInput::at(bytes, start);
+    let left = bytes.len().saturating_sub(start) as u64;
+    let value = Machine::new(opts, Some(left)).run(&mut input)?;
     Ok((value, input.consumed()))
 }
 
