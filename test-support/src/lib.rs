@@ -77,6 +77,24 @@ pub fn pyenv_python(version: &str) -> Option<PathBuf> {
     found.pop().map(|(_, exe)| exe)
 }
 
+/// The python of the venv `target/venvs/{name}` that `scripts/venvs.sh`
+/// makes from `tests/python/venvs/{name}.txt`, or `None` where it has not
+/// been made. `scripts/test.sh` (what CI runs) makes every venv and sets
+/// `PICKLE_RS_REQUIRE_VENVS=1`, under which a missing venv is a failure
+/// rather than a skip.
+pub fn venv_python(name: &str) -> Option<PathBuf> {
+    let dir = workspace_root().join("target").join("venvs").join(name);
+    let exe = dir.join("bin").join("python");
+    if dir.join(".stamp").exists() && exe.exists() {
+        return Some(exe);
+    }
+    if std::env::var_os("PICKLE_RS_REQUIRE_VENVS").is_some_and(|v| v == "1") {
+        panic!("the venv {} is missing: run scripts/venvs.sh", dir.display());
+    }
+    eprintln!("skipped: no venv {} (run scripts/venvs.sh)", dir.display());
+    None
+}
+
 /// Runs `cmd` to the end with `stdin` as its input (fed from a thread, so a
 /// large input cannot deadlock against a large output).
 pub fn run(mut cmd: Command, stdin: &[u8]) -> Output {

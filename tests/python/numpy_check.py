@@ -1,9 +1,14 @@
 """numpy interop for tests/tests/numpy_interop.rs.
 
-  numpy_check.py write DIR   writes arrays NumPy pickles, at protocols 0-5
-  numpy_check.py check DIR   checks arrays pickle-rs wrote (files NAME.pN.pickle)
+  numpy_check.py write DIR   writes what NumPy pickles, at protocols 0-5
+  numpy_check.py check DIR   checks what pickle-rs wrote, named as below
 
-Element i of every test array is (i * 7) % 100, plus 0.5 for floats.
+Files are named KIND.DTYPE.SHAPE.pN.pickle: KIND is `array` (an ndarray of
+SHAPE) or `scalar` (a NumPy scalar; SHAPE is `scalar`). Element i of every
+test array is (i * 7) % 100, plus 0.5 for floats, odd for bools; a scalar
+is element 1 of that sequence. `extra.NAME.pickle` files are the arrays in
+unusual layouts (big-endian, Fortran order, non-contiguous, 0-d) whose
+values are the same sequence in C order.
 """
 import os
 import pickle
@@ -11,7 +16,7 @@ import sys
 
 import numpy as np
 
-DTYPES = ["f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4", "u2", "u1"]
+DTYPES = ["f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4", "u2", "u1", "b1"]
 SHAPES = {"empty": (0,), "one": (5,), "two": (2, 3), "big": (20000,)}
 
 
@@ -20,39 +25,66 @@ def expected(dtype, shape):
     values = (np.arange(n) * 7) % 100
     if dtype.startswith("f"):
         values = values + 0.5
+    if dtype == "b1":
+        values = values % 2 == 1
     return values.astype(dtype).reshape(shape)
+
+
+def scalar(dtype):
+    return expected(dtype, (2,))[1]
+
+
+def extras():
+    """The unusual layouts: NAME -> array."""
+    base = expected("f8", (2, 3, 4))
+    return {
+        "bigendian": expected("f8", (6,)).astype(">f8"),
+        "bigendian2d": expected("i4", (3, 4)).astype(">i4"),
+        "fortran": np.asfortranarray(expected("f8", (2, 3))),
+        "fortran3d": np.asfortranarray(base),
+        "noncontiguous": expected("f8", (12,))[::2],
+        "zerod": np.array(expected("f8", (1,))[0]),
+    }
 
 
 def write(out):
     count = 0
-    for dtype in DTYPES:
-        for sname, shape in SHAPES.items():
-            for p in range(6):
-                a = expected(dtype, shape)
-                with open(os.path.join(out, f"{dtype}.{sname}.p{p}.pickle"), "wb") as f:
-                    f.write(pickle.dumps(a, p))
+    for p in range(6):
+        for dtype in DTYPES:
+            for sname, shape in SHAPES.items():
+                with open(os.path.join(out, f"array.{dtype}.{sname}.p{p}.pickle"), "wb") as f:
+                    f.write(pickle.dumps(expected(dtype, shape), p))
                 count += 1
-    # Big-endian data and Fortran order, at protocol 4.
-    with open(os.path.join(out, "be_f8.p4.pickle"), "wb") as f:
-        f.write(pickle.dumps(expected("f8", (6,)).astype(">f8"), 4))
-    with open(os.path.join(out, "fortran.p4.pickle"), "wb") as f:
-        f.write(pickle.dumps(np.asfortranarray(expected("f8", (2, 3))), 4))
-    print("wrote", count + 2)
+            with open(os.path.join(out, f"scalar.{dtype}.scalar.p{p}.pickle"), "wb") as f:
+                f.write(pickle.dumps(scalar(dtype), p))
+            count += 1
+        for name, a in extras().items():
+            with open(os.path.join(out, f"extra.{name}.p{p}.pickle"), "wb") as f:
+                f.write(pickle.dumps(a, p))
+            count += 1
+    print("wrote", count)
 
 
 def check(src):
     count = 0
     for name in sorted(os.listdir(src)):
-        dtype, sname, _p, _ext = name.split(".")
+        kind, dtype, sname, _p, _ext = name.split(".")
         with open(os.path.join(src, name), "rb") as f:
-            a = pickle.load(f)
-        want = expected(dtype, SHAPES[sname])
-        if type(a) is not np.ndarray:
-            sys.exit(f"{name}: loaded a {type(a)!r}, not a numpy.ndarray")
-        if a.dtype != want.dtype or a.shape != want.shape or not np.array_equal(a, want):
-            sys.exit(f"{name}: got {a.dtype} {a.shape} {a[:5]!r}, want {want.dtype} {want.shape}")
+            got = pickle.load(f)
+        if kind == "scalar":
+            want = scalar(dtype)
+            if type(got) is not type(want) or got != want:
+                sys.exit(f"{name}: got {type(got)!r} {got!r}, want {type(want)!r} {want!r}")
+        else:
+            want = expected(dtype, SHAPES[sname])
+            if type(got) is not np.ndarray:
+                sys.exit(f"{name}: loaded a {type(got)!r}, not a numpy.ndarray")
+            if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want):
+                sys.exit(f"{name}: got {got.dtype} {got.shape} {got[:5]!r}, want {want.dtype} {want.shape}")
+            if not got.flags.writeable:
+                sys.exit(f"{name}: the array is read-only")
         count += 1
-    print("ok", count)
+    print("ok", count, "numpy", np.__version__)
 
 
 if __name__ == "__main__":

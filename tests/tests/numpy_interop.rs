@@ -1,27 +1,35 @@
-//! NumPy arrays against the real python3 and numpy: pickle-rs writes
+//! NumPy arrays and scalars against NumPy 1.26 and 2.x (the venvs
+//! scripts/venvs.sh makes): pickle-rs writes
 //! `NdArray`s that `pickle.load` returns as `numpy.ndarray`s, and reads the
 //! arrays NumPy pickles at every protocol.
 
 mod common;
 
 use std::fmt::Debug;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::python_script;
-use pickle_core::numpy::{Element, NdArray};
-use pickle_core::{EncodeOptions, ErrorKind, Value};
+use pickle_core::numpy::{Element, NdArray, Scalar};
+use pickle_core::{EncodeOptions, ErrorKind, FromPickleOwned, Value};
+use pickle_test_support::TempDir;
 
 const SHAPES: [(&str, &[usize]); 4] = [("empty", &[0]), ("one", &[5]), ("two", &[2, 3]), ("big", &[20000])];
 
+/// The NumPy versions tested: the venvs scripts/venvs.sh makes.
+const VENVS: [&str; 2] = ["numpy1", "numpy2"];
+
 /// An element type under test and element i of its test arrays:
-/// (i * 7) % 100, plus 0.5 for floats (as tests/python/numpy_check.py).
+/// (i * 7) % 100, plus 0.5 for floats, odd for bools (as
+/// tests/python/numpy_check.py).
 trait TestElement: Element + PartialEq + Debug {
+    /// The dtype in file names, without byte order.
+    const NAME: &'static str;
     fn nth(i: usize) -> Self;
 }
 
 macro_rules! test_elements {
-    ($($t:ty => $f:expr;)*) => {$(
+    ($($t:ty, $name:literal => $f:expr;)*) => {$(
         impl TestElement for $t {
+            const NAME: &'static str = $name;
             fn nth(i: usize) -> Self {
                 let f: fn(usize) -> $t = $f;
                 f((i * 7) % 100)
@@ -31,55 +39,54 @@ macro_rules! test_elements {
 }
 
 test_elements! {
-    f64 => |v| v as f64 + 0.5;
-    f32 => |v| v as f32 + 0.5;
-    i64 => |v| v as i64;
-    i32 => |v| v as i32;
-    i16 => |v| v as i16;
-    i8 => |v| v as i8;
-    u64 => |v| v as u64;
-    u32 => |v| v as u32;
-    u16 => |v| v as u16;
-    u8 => |v| v as u8;
+    f64, "f8" => |v| v as f64 + 0.5;
+    f32, "f4" => |v| v as f32 + 0.5;
+    i64, "i8" => |v| v as i64;
+    i32, "i4" => |v| v as i32;
+    i16, "i2" => |v| v as i16;
+    i8, "i1" => |v| v as i8;
+    u64, "u8" => |v| v as u64;
+    u32, "u4" => |v| v as u32;
+    u16, "u2" => |v| v as u16;
+    u8, "u1" => |v| v as u8;
+    bool, "b1" => |v| v % 2 == 1;
 }
 
 fn expected<T: TestElement>(n: usize) -> Vec<T> {
     (0..n).map(T::nth).collect()
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pickle-rs-numpy-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run_python(mode: &str, dir: &Path) -> String {
-    let mut cmd = python_script("numpy_check.py");
-    cmd.arg(mode).arg(dir);
+fn run_python(python: &Path, mode: &str, dir: &Path) -> String {
+    let mut cmd = pickle_test_support::python_at(python, &[]);
+    cmd.arg(common::python_dir().join("numpy_check.py")).arg(mode).arg(dir);
     String::from_utf8(pickle_test_support::run_ok(cmd, b"")).expect("UTF-8")
 }
 
-/// Writes arrays of every shape at every protocol; returns how many.
+/// Writes arrays of every shape and a scalar at every protocol; returns how many.
 fn write_arrays<T: TestElement>(dir: &Path) -> usize {
     let mut n = 0;
-    for (name, shape) in SHAPES {
-        let a = NdArray::new(shape.to_vec(), expected::<T>(shape.iter().product())).unwrap();
-        for p in 0..=5u8 {
-            let bytes = pickle_core::to_vec_with(&a, EncodeOptions::default().protocol(p)).unwrap();
-            std::fs::write(dir.join(format!("{}.{name}.p{p}.pickle", T::DTYPE)), bytes).unwrap();
+    for p in 0..=5u8 {
+        let opts = EncodeOptions::default().protocol(p);
+        for (name, shape) in SHAPES {
+            let a = NdArray::new(shape.to_vec(), expected::<T>(shape.iter().product())).unwrap();
+            let bytes = pickle_core::to_vec_with(&a, opts).unwrap();
+            std::fs::write(dir.join(format!("array.{}.{name}.p{p}.pickle", T::NAME)), bytes).unwrap();
             n += 1;
         }
+        let bytes = pickle_core::to_vec_with(&Scalar(T::nth(1)), opts).unwrap();
+        std::fs::write(dir.join(format!("scalar.{}.scalar.p{p}.pickle", T::NAME)), bytes).unwrap();
+        n += 1;
     }
     n
 }
 
-/// Reads the arrays numpy wrote for every shape and protocol; returns how many.
-fn read_arrays<T: TestElement>(dir: &Path) -> usize {
+/// Reads the arrays and scalars numpy wrote for every shape and protocol;
+/// returns how many.
+fn read_arrays<T: TestElement + FromPickleOwned>(dir: &Path) -> usize {
     let mut n = 0;
-    for (name, shape) in SHAPES {
-        for p in 0..=5 {
-            let path = dir.join(format!("{}.{name}.p{p}.pickle", T::DTYPE));
+    for p in 0..=5 {
+        for (name, shape) in SHAPES {
+            let path = dir.join(format!("array.{}.{name}.p{p}.pickle", T::NAME));
             let bytes = std::fs::read(&path).unwrap();
             let a: NdArray<T> = pickle_core::from_slice(&bytes).unwrap_or_else(|e| panic!("{path:?}: {e}"));
             assert_eq!(a.shape(), shape, "{path:?}");
@@ -92,59 +99,97 @@ fn read_arrays<T: TestElement>(dir: &Path) -> usize {
             assert_eq!(flat, a.into_vec(), "{path:?} through numpy::vec");
             n += 1;
         }
+        // A NumPy scalar reads as the primitive and as Scalar<T>.
+        let path = dir.join(format!("scalar.{}.scalar.p{p}.pickle", T::NAME));
+        let bytes = std::fs::read(&path).unwrap();
+        let plain: T = pickle_core::from_slice(&bytes).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        let wrapped: Scalar<T> = pickle_core::from_slice(&bytes).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        assert_eq!((plain, wrapped), (T::nth(1), Scalar(T::nth(1))), "{path:?}");
+        n += 1;
     }
     n
 }
 
-#[test]
-fn python_loads_our_arrays_as_ndarrays_at_every_protocol() {
-    let dir = temp_dir("write");
-    let written = write_arrays::<f64>(&dir)
-        + write_arrays::<f32>(&dir)
-        + write_arrays::<i64>(&dir)
-        + write_arrays::<i32>(&dir)
-        + write_arrays::<i16>(&dir)
-        + write_arrays::<i8>(&dir)
-        + write_arrays::<u64>(&dir)
-        + write_arrays::<u32>(&dir)
-        + write_arrays::<u16>(&dir)
-        + write_arrays::<u8>(&dir);
-    assert_eq!(written, 240);
-    assert_eq!(run_python("check", &dir).trim(), "ok 240");
-    std::fs::remove_dir_all(&dir).unwrap();
+fn write_all(dir: &Path) -> usize {
+    write_arrays::<f64>(dir)
+        + write_arrays::<f32>(dir)
+        + write_arrays::<i64>(dir)
+        + write_arrays::<i32>(dir)
+        + write_arrays::<i16>(dir)
+        + write_arrays::<i8>(dir)
+        + write_arrays::<u64>(dir)
+        + write_arrays::<u32>(dir)
+        + write_arrays::<u16>(dir)
+        + write_arrays::<u8>(dir)
+        + write_arrays::<bool>(dir)
+}
+
+fn read_all(dir: &Path) -> usize {
+    read_arrays::<f64>(dir)
+        + read_arrays::<f32>(dir)
+        + read_arrays::<i64>(dir)
+        + read_arrays::<i32>(dir)
+        + read_arrays::<i16>(dir)
+        + read_arrays::<i8>(dir)
+        + read_arrays::<u64>(dir)
+        + read_arrays::<u32>(dir)
+        + read_arrays::<u16>(dir)
+        + read_arrays::<u8>(dir)
+        + read_arrays::<bool>(dir)
 }
 
 #[test]
-fn we_read_the_arrays_numpy_pickles_at_every_protocol() {
-    let dir = temp_dir("read");
-    assert_eq!(run_python("write", &dir).trim(), "wrote 242");
-    let read = read_arrays::<f64>(&dir)
-        + read_arrays::<f32>(&dir)
-        + read_arrays::<i64>(&dir)
-        + read_arrays::<i32>(&dir)
-        + read_arrays::<i16>(&dir)
-        + read_arrays::<i8>(&dir)
-        + read_arrays::<u64>(&dir)
-        + read_arrays::<u32>(&dir)
-        + read_arrays::<u16>(&dir)
-        + read_arrays::<u8>(&dir);
-    assert_eq!(read, 240);
+fn numpy_1_and_2_load_our_arrays_and_scalars_at_every_protocol() {
+    for venv in VENVS {
+        let Some(python) = pickle_test_support::venv_python(venv) else { continue };
+        let dir = TempDir::new("numpy-write");
+        assert_eq!(write_all(dir.path()), 330);
+        let out = run_python(&python, "check", dir.path());
+        assert!(out.starts_with("ok 330 numpy "), "{venv}: {out}");
+    }
+}
 
-    // Big-endian data is converted; a Fortran-ordered 2-D array is refused.
-    let bytes = std::fs::read(dir.join("be_f8.p4.pickle")).unwrap();
-    let a: NdArray<f64> = pickle_core::from_slice(&bytes).unwrap();
-    assert_eq!(a.into_vec(), expected::<f64>(6));
-    let bytes = std::fs::read(dir.join("fortran.p4.pickle")).unwrap();
-    let err = pickle_core::from_slice::<NdArray<f64>>(&bytes).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unsupported);
-    assert!(err.message().contains("Fortran-ordered"), "{err}");
+#[test]
+fn we_read_what_numpy_1_and_2_pickle_at_every_protocol() {
+    for venv in VENVS {
+        let Some(python) = pickle_test_support::venv_python(venv) else { continue };
+        let dir = TempDir::new("numpy-read");
+        let dir = dir.path();
+        assert_eq!(run_python(&python, "write", dir).trim(), "wrote 366");
+        assert_eq!(read_all(dir), 330);
 
-    // The wrong element type is a mismatch that names both dtypes.
-    let bytes = std::fs::read(dir.join("i8.one.p4.pickle")).unwrap();
-    let err = pickle_core::from_slice::<NdArray<f64>>(&bytes).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Mismatch);
-    assert!(err.message().contains("expected an array of dtype f8, found dtype \"i8\""), "{err}");
-    std::fs::remove_dir_all(&dir).unwrap();
+        // Unusual layouts come back in C order with the same values.
+        for p in 0..=5 {
+            let read = |name: &str| std::fs::read(dir.join(format!("extra.{name}.p{p}.pickle"))).unwrap();
+            let a: NdArray<f64> = pickle_core::from_slice(&read("bigendian")).unwrap();
+            assert_eq!(a.into_vec(), expected::<f64>(6), "{venv} p{p}");
+            let a: NdArray<i32> = pickle_core::from_slice(&read("bigendian2d")).unwrap();
+            assert_eq!((a.shape(), a.data()), (&[3, 4][..], &expected::<i32>(12)[..]), "{venv} p{p}");
+            let a: NdArray<f64> = pickle_core::from_slice(&read("fortran")).unwrap();
+            assert_eq!((a.shape(), a.data()), (&[2, 3][..], &expected::<f64>(6)[..]), "{venv} p{p}");
+            let a: NdArray<f64> = pickle_core::from_slice(&read("fortran3d")).unwrap();
+            assert_eq!((a.shape(), a.data()), (&[2, 3, 4][..], &expected::<f64>(24)[..]), "{venv} p{p}");
+            let a: NdArray<f64> = pickle_core::from_slice(&read("noncontiguous")).unwrap();
+            let every_other: Vec<f64> = expected::<f64>(12).into_iter().step_by(2).collect();
+            assert_eq!(a.into_vec(), every_other, "{venv} p{p}");
+            let a: NdArray<f64> = pickle_core::from_slice(&read("zerod")).unwrap();
+            assert_eq!((a.shape(), a.data()), (&[][..], &[0.5][..]), "{venv} p{p}");
+        }
+
+        // The wrong element type is a mismatch that names both dtypes, at the dtype's offset.
+        let bytes = std::fs::read(dir.join("array.i8.one.p4.pickle")).unwrap();
+        let err = pickle_core::from_slice::<NdArray<f64>>(&bytes).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Mismatch);
+        assert!(err.message().contains("expected an array of dtype <f8, found dtype <i8"), "{err}");
+        assert!(err.offset().is_some(), "{err}");
+        // A float scalar does not read as an int, and says what it is.
+        let bytes = std::fs::read(dir.join("scalar.f8.scalar.p4.pickle")).unwrap();
+        let err = pickle_core::from_slice::<i64>(&bytes).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Mismatch);
+        assert!(err.message().starts_with("expected an int for i64, found a numpy <f8 scalar at byte"), "{err}");
+        let err = pickle_core::from_slice::<Scalar<f32>>(&bytes).unwrap_err();
+        assert!(err.message().starts_with("expected a numpy.float32 scalar, found a numpy <f8 scalar"), "{err}");
+    }
 }
 
 #[test]

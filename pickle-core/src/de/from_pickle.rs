@@ -199,6 +199,9 @@ impl<'c, 'a> Context<'c, 'a> {
         match v.get(item) {
             Some(Node::Global(g)) => format!("global {g}"),
             Some(Node::Object(obj)) => match v.as_global(obj.class) {
+                Some(_) if let Some(Ok((dt, _))) = super::dtype::scalar_parts(v, item) => {
+                    format!("a numpy {} scalar", dt.name())
+                }
                 Some(g) => format!("an instance of {g}"),
                 None => "an object".into(),
             },

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use num_bigint::BigInt;
 
+use super::dtype::Scalar;
 use super::from_pickle::{Context, FromPickle};
+use super::numpy;
 use crate::error::Result;
 use crate::options::{DecodeOptions, Limits};
 use crate::value::{Item, Node, Value};
@@ -20,7 +22,11 @@ impl<'a> FromPickle<'a> for bool {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         match item {
             Item::Bool(b) => Ok(b),
-            _ => Err(cx.mismatch(item, "a bool")),
+            _ => match numpy::scalar(cx, item, "a bool") {
+                Some(Ok(Scalar::Bool(b))) => Ok(b),
+                Some(Err(e)) => Err(e),
+                _ => Err(cx.mismatch(item, "a bool")),
+            },
         }
     }
 }
@@ -34,7 +40,12 @@ fn int_of(cx: &Context<'_, '_>, item: Item, ty: &str) -> Result<i128> {
             Some(Node::BigInt(b)) => {
                 i128::try_from(&**b).map_err(|_| cx.error(item, format_args!("int {b} is out of range for {ty}")))
             }
-            _ => Err(cx.mismatch(item, &format!("an int for {ty}"))),
+            _ => match numpy::scalar(cx, item, &format!("an int for {ty}")) {
+                Some(Ok(Scalar::Int(i))) => Ok(i),
+                Some(Ok(Scalar::Bool(b))) => Ok(i128::from(b)),
+                Some(Err(e)) => Err(e),
+                _ => Err(cx.mismatch(item, &format!("an int for {ty}"))),
+            },
         },
     }
 }
@@ -94,7 +105,7 @@ impl<'a> FromPickle<'a> for BigInt {
             (Item::Int(i), _) => Ok(BigInt::from(i)),
             (Item::Bool(b), _) => Ok(BigInt::from(u8::from(b))),
             (_, Some(Node::BigInt(b))) => Ok((**b).clone()),
-            _ => Err(cx.mismatch(item, "an int")),
+            _ => int_of(cx, item, "BigInt").map(BigInt::from),
         }
     }
 }
@@ -107,7 +118,12 @@ impl<'a> FromPickle<'a> for f64 {
             Item::Int(i) => Ok(i as f64),
             _ => match cx.value().get(item) {
                 Some(Node::BigInt(b)) => Ok(b.to_string().parse::<f64>().unwrap_or(f64::NAN)),
-                _ => Err(cx.mismatch(item, "a float")),
+                _ => match numpy::scalar(cx, item, "a float") {
+                    Some(Ok(Scalar::Float(x))) => Ok(x),
+                    Some(Ok(Scalar::Int(i))) => Ok(i as f64),
+                    Some(Err(e)) => Err(e),
+                    _ => Err(cx.mismatch(item, "a float")),
+                },
             },
         }
     }

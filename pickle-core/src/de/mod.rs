@@ -6,10 +6,12 @@
 //! std impls in `impls.rs`) turns the graph into Rust values.
 
 mod decoder;
+pub(crate) mod dtype;
 mod from_pickle;
 mod impls;
 mod input;
 mod machine;
+pub(crate) mod numpy;
 pub(crate) mod scan;
 mod sink;
 mod stream;

@@ -22,22 +22,29 @@
 //! `with = "pickle_core::numpy::vec"`, or by calling [`vec::to_pickle`] and
 //! [`vec::from_pickle`] from hand-written impls.
 
+use crate::de::dtype::{self as np, Dtype, MULTIARRAY, is_global};
+use crate::de::numpy::error;
 use crate::de::{Context, FromPickle};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pyclass::{PyModuleBuilder, PyType, TypeHint};
 use crate::ser::{Encoder, ToPickle};
-use crate::value::{Construct, Global, Item, Node};
+use crate::value::{Construct, Item, Node};
 
-mod private {
+pub(crate) mod private {
     pub trait Sealed {}
 }
 
-/// A NumPy element type: its dtype name and byte conversions.
+/// A NumPy element type: its dtype and byte conversions.
+///
+/// Every implementor is plain old data: no padding, and every byte
+/// pattern NumPy writes for its dtype is read by `from_bytes`.
 pub trait Element: Copy + private::Sealed + 'static {
-    /// NumPy's dtype string, such as `f8`.
+    /// NumPy's dtype string with its byte order, such as `<f8`.
     const DTYPE: &'static str;
-    /// The byte order character NumPy writes for it: `<` or `|`.
-    const ORDER: &'static str;
+    /// The name of NumPy's scalar type, such as `float64`.
+    const SCALAR: &'static str;
+    #[doc(hidden)]
+    const KIND: u8;
     #[doc(hidden)]
     const SIZE: usize;
     #[doc(hidden)]
@@ -47,11 +54,12 @@ pub trait Element: Copy + private::Sealed + 'static {
 }
 
 macro_rules! elements {
-    ($($t:ty => $dtype:literal, $order:literal;)*) => {$(
+    ($($t:ty => $dtype:literal, $scalar:literal, $kind:literal;)*) => {$(
         impl private::Sealed for $t {}
         impl Element for $t {
             const DTYPE: &'static str = $dtype;
-            const ORDER: &'static str = $order;
+            const SCALAR: &'static str = $scalar;
+            const KIND: u8 = $kind;
             const SIZE: usize = size_of::<$t>();
             #[inline]
             fn from_bytes(bytes: &[u8], big_endian: bool) -> Self {
@@ -70,19 +78,38 @@ macro_rules! elements {
 }
 
 elements! {
-    f64 => "f8", "<";
-    f32 => "f4", "<";
-    i64 => "i8", "<";
-    i32 => "i4", "<";
-    i16 => "i2", "<";
-    i8 => "i1", "|";
-    u64 => "u8", "<";
-    u32 => "u4", "<";
-    u16 => "u2", "<";
-    u8 => "u1", "|";
+    f64 => "<f8", "float64", b'f';
+    f32 => "<f4", "float32", b'f';
+    i64 => "<i8", "int64", b'i';
+    i32 => "<i4", "int32", b'i';
+    i16 => "<i2", "int16", b'i';
+    i8 => "|i1", "int8", b'i';
+    u64 => "<u8", "uint64", b'u';
+    u32 => "<u4", "uint32", b'u';
+    u16 => "<u2", "uint16", b'u';
+    u8 => "|u1", "uint8", b'u';
+}
+
+impl private::Sealed for bool {}
+impl Element for bool {
+    const DTYPE: &'static str = "|b1";
+    const SCALAR: &'static str = "bool_";
+    const KIND: u8 = b'b';
+    const SIZE: usize = 1;
+    #[inline]
+    fn from_bytes(bytes: &[u8], _: bool) -> Self {
+        bytes[0] != 0
+    }
+    fn extend_le(items: &[Self], out: &mut Vec<u8>) {
+        out.extend(items.iter().map(|&b| u8::from(b)));
+    }
 }
 
 /// An n-dimensional array in C (row-major) order, as `numpy.ndarray`.
+///
+/// Reading accepts C- and Fortran-ordered arrays and either byte order, and
+/// gives the elements in C order; a 0-d array has the shape `[]` and one
+/// element.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NdArray<T> {
     shape: Vec<usize>,
@@ -116,21 +143,28 @@ impl<T: Element> NdArray<T> {
     pub fn into_vec(self) -> Vec<T> {
         self.data
     }
+
+    /// The shape and the elements.
+    pub fn into_parts(self) -> (Vec<usize>, Vec<T>) {
+        (self.shape, self.data)
+    }
 }
 
 /// NumPy's raw data for `items`: the in-memory bytes on little-endian hosts,
 /// so that writing costs no copy beyond the encoder's own.
 #[cfg(target_endian = "little")]
-fn raw_bytes<T: Element>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
-    // SAFETY: every Element is a primitive integer or float: no padding, no
-    // invalid bit patterns when read as bytes, and u8 has alignment 1. The
-    // slice covers exactly the memory of `items`, borrowed for as long.
+pub(crate) fn raw_bytes<T: Element>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
+    // SAFETY: every Element is plain old data (see the trait): primitive
+    // integers and floats, bool (one byte, 0 or 1), and, behind features,
+    // `#[repr(C)]` pairs of floats and `f16` (a `u16`); none has padding, so
+    // every byte is initialized, and u8 has alignment 1. The slice covers
+    // exactly the memory of `items`, borrowed for as long.
     let bytes = unsafe { std::slice::from_raw_parts(items.as_ptr().cast::<u8>(), std::mem::size_of_val(items)) };
     std::borrow::Cow::Borrowed(bytes)
 }
 
 #[cfg(not(target_endian = "little"))]
-fn raw_bytes<T: Element>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
+pub(crate) fn raw_bytes<T: Element>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
     let mut out = Vec::new();
     T::extend_le(items, &mut out);
     std::borrow::Cow::Owned(out)
@@ -138,7 +172,12 @@ fn raw_bytes<T: Element>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
 
 /// Writes `numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), b'b')`
 /// with the state `(1, shape, dtype, False, data)`, as NumPy does.
-fn write_array<T: Element>(enc: &mut Encoder<'_>, shape: &[usize], data: &[T]) -> Result<()> {
+pub(crate) fn write_array_bytes(
+    enc: &mut Encoder<'_>,
+    shape: &[usize],
+    dtype: &'static str,
+    data: &[u8],
+) -> Result<()> {
     enc.write_class("numpy.core.multiarray", "_reconstruct")?;
     enc.write_tuple_raw(3, |enc| {
         enc.write_class("numpy", "ndarray")?;
@@ -149,35 +188,25 @@ fn write_array<T: Element>(enc: &mut Encoder<'_>, shape: &[usize], data: &[T]) -
     enc.write_tuple_raw(5, |enc| {
         enc.write_i64(1)?;
         enc.write_tuple_raw(shape.len(), |enc| shape.iter().try_for_each(|&d| enc.write_u64(d as u64)))?;
-        write_dtype::<T>(enc)?;
+        write_dtype(enc, dtype)?;
         enc.write_bool(false)?;
-        enc.write_bytes(&raw_bytes(data))
+        enc.write_bytes(data)
     })?;
     enc.write_build()
 }
 
-/// `numpy.dtype('f8', False, True)` with its state, memoized once per pickle
-/// and element type, as NumPy's dtype objects are shared.
-fn write_dtype<T: Element>(enc: &mut Encoder<'_>) -> Result<()> {
-    enc.write_shared(T::DTYPE.as_ptr().cast(), |enc| {
+fn write_array<T: Element>(enc: &mut Encoder<'_>, shape: &[usize], data: &[T]) -> Result<()> {
+    write_array_bytes(enc, shape, T::DTYPE, &raw_bytes(data))
+}
+
+/// `numpy.dtype('<f8')`: NumPy's public constructor with an explicit byte
+/// order, which every NumPy from 1.x loads; memoized once per pickle and
+/// dtype, as NumPy's dtype objects are shared.
+pub(crate) fn write_dtype(enc: &mut Encoder<'_>, dtype: &'static str) -> Result<()> {
+    enc.write_shared(dtype.as_ptr().cast(), |enc| {
         enc.write_class("numpy", "dtype")?;
-        enc.write_tuple_raw(3, |enc| {
-            enc.write_str(T::DTYPE)?;
-            enc.write_bool(false)?;
-            enc.write_bool(true)
-        })?;
-        enc.write_reduce()?;
-        enc.write_tuple_raw(8, |enc| {
-            enc.write_i64(3)?;
-            enc.write_str(T::ORDER)?;
-            enc.write_none()?;
-            enc.write_none()?;
-            enc.write_none()?;
-            enc.write_i64(-1)?;
-            enc.write_i64(-1)?;
-            enc.write_i64(0)
-        })?;
-        enc.write_build()
+        enc.write_tuple_raw(1, |enc| enc.write_static_str(dtype))?;
+        enc.write_reduce()
     })
 }
 
@@ -189,7 +218,17 @@ impl<T: Element> ToPickle for NdArray<T> {
 
 impl<'a, T: Element> FromPickle<'a> for NdArray<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        read_array(cx, item)
+        let raw = read_raw(cx, item)?;
+        let dt = &raw.dtype;
+        if dt.kind != T::KIND || dt.size != T::SIZE {
+            return Err(cx.error(
+                raw.dtype_item,
+                format_args!("expected an array of dtype {}, found dtype {}", T::DTYPE, dt.name()),
+            ));
+        }
+        let data: Vec<T> = raw.bytes.chunks_exact(T::SIZE).map(|c| T::from_bytes(c, dt.big_endian)).collect();
+        let data = if raw.fortran { fortran_to_c(&raw.shape, data) } else { data };
+        Ok(NdArray { shape: raw.shape, data })
     }
 }
 
@@ -199,83 +238,169 @@ impl<T: Element> PyType for NdArray<T> {
     }
 }
 
-fn is(global: Option<&Global<'_>>, modules: &[&str], name: &str) -> bool {
-    global.is_some_and(|g| g.name == name && modules.contains(&g.module.as_ref()))
+/// An array as a pickle gives it: shape, dtype, order and raw bytes, the
+/// byte count checked against the shape.
+pub(crate) struct RawArray<'c> {
+    pub shape: Vec<usize>,
+    pub dtype: Dtype,
+    pub dtype_item: Item,
+    pub fortran: bool,
+    pub bytes: std::borrow::Cow<'c, [u8]>,
 }
 
-/// Reads either form NumPy writes: `_reconstruct` + `BUILD` state, or
-/// protocol 5's `_frombuffer(buffer, dtype, shape, order)`.
-fn read_array<T: Element>(cx: &mut Context<'_, '_>, item: Item) -> Result<NdArray<T>> {
+/// Reads every form NumPy and pickle-rs write: `_reconstruct` + `BUILD`
+/// with the state `(version, shape, dtype, is_fortran, data)` or the legacy
+/// `(shape, dtype, is_fortran, data)`, protocol 5's `_frombuffer(buffer,
+/// dtype, shape, order)`, and the public `numpy.ndarray(shape, dtype,
+/// buffer, offset, strides, order)`.
+pub(crate) fn read_raw<'c>(cx: &mut Context<'c, '_>, item: Item) -> Result<RawArray<'c>> {
     let v = cx.value();
     let obj = v.as_object(item).ok_or_else(|| cx.mismatch(item, "a numpy.ndarray"))?;
     let class = v.as_global(obj.class);
-    let (shape, dtype, fortran, data) =
-        if is(class, &["numpy.core.multiarray", "numpy._core.multiarray"], "_reconstruct") {
-            let state = obj.state.ok_or_else(|| cx.error(item, "the numpy.ndarray has no state"))?;
-            match v.as_tuple(state) {
-                Some(&[_version, shape, dtype, fortran, data]) => (shape, dtype, fortran, data),
-                _ => return Err(cx.error(state, "expected ndarray state (version, shape, dtype, is_fortran, data)")),
+    let (shape, dtype, fortran, data) = if is_global(class, MULTIARRAY, "_reconstruct") {
+        let state = obj.state.ok_or_else(|| cx.error(item, "the numpy.ndarray has no state"))?;
+        match v.as_tuple(state) {
+            Some(&[_, shape, dtype, fortran, data] | &[shape, dtype, fortran, data]) => {
+                (shape, dtype, fortran == Item::Bool(true) || fortran == Item::Int(1), data)
             }
-        } else if is(class, &["numpy.core.numeric", "numpy._core.numeric"], "_frombuffer") {
-            match obj.args.as_slice() {
-                &[data, dtype, shape, order] => {
-                    let fortran = Item::Bool(v.as_str(order) == Some("F"));
-                    (shape, dtype, fortran, data)
-                }
-                _ => return Err(cx.error(item, "expected _frombuffer(buffer, dtype, shape, order)")),
+            _ => return Err(cx.error(state, "expected ndarray state (version, shape, dtype, is_fortran, data)")),
+        }
+    } else if is_global(class, &["numpy.core.numeric", "numpy._core.numeric"], "_frombuffer") {
+        match obj.args.as_slice() {
+            &[data, dtype, shape, order] => (shape, dtype, v.as_str(order) == Some("F"), data),
+            _ => return Err(cx.error(item, "expected _frombuffer(buffer, dtype, shape, order)")),
+        }
+    } else if is_global(class, &["numpy"], "ndarray") && obj.construct == Construct::Call {
+        match *obj.args.as_slice() {
+            [shape, dtype, data, offset, strides, order] if matches!(offset, Item::Int(0)) && strides == Item::None => {
+                (shape, dtype, v.as_str(order) == Some("F"), data)
             }
-        } else {
-            return Err(cx.mismatch(item, "a numpy.ndarray"));
-        };
-    let shape: Vec<usize> = cx.decode(shape)?;
-    if fortran == Item::Bool(true) && shape.len() > 1 {
-        return Err(Error::new(
-            ErrorKind::Unsupported,
-            v.offset(item),
-            "a Fortran-ordered numpy array is not supported: pass np.ascontiguousarray(a) to pickle".into(),
-        ));
-    }
-    let big_endian = check_dtype::<T>(cx, dtype)?;
-    let bytes = match v.get(data) {
-        Some(Node::Bytes(b)) => &b[..],
-        Some(Node::ByteArray(b)) => &b[..],
+            [shape, dtype, data] => (shape, dtype, false, data),
+            _ => return Err(cx.error(item, "expected numpy.ndarray(shape, dtype, buffer, 0, None, order)")),
+        }
+    } else {
+        return Err(cx.mismatch(item, "a numpy.ndarray"));
+    };
+    let shape: Vec<usize> = match v.get(shape) {
+        None if let Item::Int(n) = shape => vec![usize::try_from(n).map_err(|_| cx.error(item, "negative shape"))?],
+        _ => cx.decode(shape)?,
+    };
+    let dt = np::dtype(v, dtype).map_err(|b| error(cx, b))?;
+    let bytes: std::borrow::Cow<'c, [u8]> = match v.get(data) {
+        Some(Node::Bytes(b)) => std::borrow::Cow::Borrowed(&b[..]),
+        Some(Node::ByteArray(b)) => std::borrow::Cow::Borrowed(&b[..]),
+        // Python 2 wrote the data as a str; read with encoding="latin1".
+        Some(Node::Str(s)) => match s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect::<Option<Vec<u8>>>() {
+            Some(b) => std::borrow::Cow::Owned(b),
+            None => return Err(cx.error(data, "the array's data is a str with characters beyond latin-1")),
+        },
+        Some(Node::List(_)) if dt.kind == b'O' => {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                v.offset(item),
+                "an object-dtype numpy array holds Python objects; read it as a Value".into(),
+            ));
+        }
         _ => return Err(cx.mismatch(data, "the array's data as bytes")),
     };
     let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    if count.and_then(|n| n.checked_mul(T::SIZE)) != Some(bytes.len()) {
+    if count.and_then(|n| n.checked_mul(dt.size)) != Some(bytes.len()) {
         return Err(cx.error(
             data,
             format_args!(
                 "the array's shape {shape:?} of {} needs other than the {} bytes given",
-                T::DTYPE,
+                dt.name(),
                 bytes.len()
             ),
         ));
     }
-    let data = bytes.chunks_exact(T::SIZE).map(|c| T::from_bytes(c, big_endian)).collect();
-    Ok(NdArray { shape, data })
+    let fortran = fortran && shape.len() > 1;
+    Ok(RawArray { shape, dtype: dt, dtype_item: dtype, fortran, bytes })
 }
 
-/// Checks that a dtype node is `numpy.dtype(T::DTYPE, ...)`; says whether
-/// its byte order is big-endian.
-fn check_dtype<T: Element>(cx: &Context<'_, '_>, dtype: Item) -> Result<bool> {
-    let v = cx.value();
-    let obj =
-        v.as_object(dtype).filter(|o| o.construct == Construct::Call && is(v.as_global(o.class), &["numpy"], "dtype"));
-    let Some(obj) = obj else { return Err(cx.mismatch(dtype, "a numpy.dtype")) };
-    let name = obj.args.first().and_then(|&a| v.as_str(a)).unwrap_or("");
-    if name != T::DTYPE {
-        return Err(cx.error(dtype, format_args!("expected an array of dtype {}, found dtype {name:?}", T::DTYPE)));
+/// Reorders elements given in Fortran (column-major) order into C order.
+pub(crate) fn fortran_to_c<T: Copy>(shape: &[usize], data: Vec<T>) -> Vec<T> {
+    let n = data.len();
+    if n == 0 || shape.len() < 2 {
+        return data;
     }
-    let order = obj.state.and_then(|s| v.as_tuple(s)).and_then(|t| t.get(1).copied()).and_then(|o| v.as_str(o));
-    Ok(order == Some(">"))
+    // Column-major strides, in elements.
+    let mut strides = Vec::with_capacity(shape.len());
+    let mut acc = 1usize;
+    for &d in shape {
+        strides.push(acc);
+        acc *= d;
+    }
+    let mut index = vec![0usize; shape.len()];
+    let mut out = Vec::with_capacity(n);
+    let mut offset = 0usize;
+    for _ in 0..n {
+        out.push(data[offset]);
+        // Advance the C-order index, last axis fastest.
+        for axis in (0..shape.len()).rev() {
+            index[axis] += 1;
+            offset += strides[axis];
+            if index[axis] < shape[axis] {
+                break;
+            }
+            offset -= strides[axis] * shape[axis];
+            index[axis] = 0;
+        }
+    }
+    out
+}
+
+/// A NumPy scalar of element type `T`: `np.float64(1.5)`, `np.int64(7)`,
+/// `np.bool_(True)`, ... Written as NumPy writes it, so `pickle.load` gives
+/// the NumPy scalar type; read from a NumPy scalar of exactly that dtype.
+/// (The primitive types themselves also read NumPy scalars.)
+///
+/// ```
+/// use pickle_core::numpy::Scalar;
+///
+/// let bytes = pickle_core::to_vec(&Scalar(1.5f64))?; // pickle.loads(bytes) is np.float64(1.5)
+/// let back: Scalar<f64> = pickle_core::from_slice(&bytes)?;
+/// let plain: f64 = pickle_core::from_slice(&bytes)?;
+/// assert_eq!((back, plain), (Scalar(1.5), 1.5));
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct Scalar<T>(pub T);
+
+impl<T: Element> ToPickle for Scalar<T> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_class("numpy.core.multiarray", "scalar")?;
+        enc.write_tuple_raw(2, |enc| {
+            write_dtype(enc, T::DTYPE)?;
+            enc.write_bytes(&raw_bytes(std::slice::from_ref(&self.0)))
+        })?;
+        enc.write_reduce()
+    }
+}
+
+impl<'a, T: Element> FromPickle<'a> for Scalar<T> {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        match np::scalar_parts(cx.value(), item) {
+            Some(Ok((dt, bytes))) if dt.kind == T::KIND && dt.size == T::SIZE => {
+                Ok(Scalar(T::from_bytes(bytes, dt.big_endian)))
+            }
+            Some(Err(bad)) => Err(error(cx, bad)),
+            _ => Err(cx.mismatch(item, &format!("a numpy.{} scalar", T::SCALAR))),
+        }
+    }
+}
+
+impl<T: Element> PyType for Scalar<T> {
+    fn py_type(_: &mut PyModuleBuilder) -> TypeHint {
+        TypeHint::class("numpy", T::SCALAR)
+    }
 }
 
 /// `with = "pickle_core::numpy::vec"`: a `Vec<T>` written as a 1-D
 /// `numpy.ndarray` and read from any NumPy array of that element type
 /// (flattened in C order).
 pub mod vec {
-    use super::{Element, NdArray, read_array, write_array};
+    use super::{Element, NdArray, write_array};
     use crate::de::Context;
     use crate::error::Result;
     use crate::ser::Encoder;
@@ -288,6 +413,6 @@ pub mod vec {
 
     /// Reads an array into a `Vec`.
     pub fn from_pickle<T: Element>(cx: &mut Context<'_, '_>, item: Item) -> Result<Vec<T>> {
-        read_array(cx, item).map(NdArray::into_vec)
+        cx.decode::<NdArray<T>>(item).map(NdArray::into_vec)
     }
 }
