@@ -87,8 +87,7 @@ pub fn run(mib: usize, runs: usize, dir: &Path) -> Result<Figures, Error> {
     let open_one_field = best(runs, || -> Result<u64, String> {
         let mapped = pickle_persist::Mapped::open(&path).map_err(|e| e.to_string())?;
         let value = mapped.value().map_err(|e| e.to_string())?;
-        let obj = value.as_object(value.root()).ok_or("not an object")?;
-        let step = value.dict_get(obj.state.ok_or("no state")?, "step").ok_or("no step")?;
+        let step = value.attr(value.root(), "step").ok_or("no step")?;
         match step {
             pickle_core::Item::Int(s) => Ok(s as u64),
             _ => Err("step is not an int".into()),

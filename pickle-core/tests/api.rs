@@ -198,7 +198,7 @@ struct Wide(usize);
 
 impl ToPickle for Wide {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
-        enc.write_instance("__main__", "C", self.0, |s| {
+        enc.write_dict_instance("__main__", "C", self.0, |s| {
             (0..self.0).try_for_each(|i| s.field(Box::leak(format!("f{i}").into_boxed_str()), &i))
         })
     }

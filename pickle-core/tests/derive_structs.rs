@@ -101,15 +101,54 @@ fn named_struct_at_every_protocol_and_style() {
     }
 }
 
+/// `Point` written in CPython's form for classes with a `__dict__`.
+#[derive(Pickle, Debug, PartialEq, Clone)]
+#[pickle(module = "app.models", name = "Point", dict_state)]
+struct DictPoint {
+    x: i64,
+    y: i64,
+    label: String,
+    tags: Vec<String>,
+    weight: Option<f64>,
+}
+
 #[test]
 fn encoding_matches_cpython_opcodes() {
-    // A plain class instance written by CPython has the same opcodes, once
-    // pickletools.optimize drops the memo entries nothing reads back.
-    let script = "from derive_helper import *\nimport pickletools\nclasses({'app.models:Point': ['x','y','label','tags','weight']})\n\
-                  P = sys.modules['app.models'].Point\np = P(); p.x = 1; p.y = -2; p.label = 'début'; p.tags = ['a', 'b']; p.weight = None\n\
-                  for proto, ours in enumerate(read_pickles()):\n    theirs = pickle.dumps(p, proto)\n    print(proto, pickletools.optimize(ours) == pickletools.optimize(theirs))\n";
-    let lines = python(script, &all_protocols(&point()));
-    assert_eq!(lines, ["0 True", "1 True", "2 True", "3 True", "4 True", "5 True"]);
+    // By default a struct is written as CPython writes an instance of a
+    // `__slots__` class (state `(None, {slots})`, protocol 2+); with
+    // `dict_state` as CPython writes a plain instance (protocol 0+). The
+    // opcodes are the same once pickletools.optimize drops the memo entries
+    // nothing reads back.
+    let p = point();
+    let dict = DictPoint { x: p.x, y: p.y, label: p.label.clone(), tags: p.tags.clone(), weight: p.weight };
+    for (kind, pickles, first) in [("slots", all_protocols(&p), 2), ("plain", all_protocols(&dict), 0)] {
+        let script = format!(
+            "from derive_helper import *\nimport pickletools\n\
+             classes({{'app.models:Point': ['x','y','label','tags','weight']}}, '{kind}')\n\
+             P = sys.modules['app.models'].Point\np = P.__new__(P)\n\
+             for k, v in dict(x=1, y=-2, label='début', tags=['a', 'b'], weight=None).items(): setattr(p, k, v)\n\
+             for proto, ours in enumerate(read_pickles()):\n    if proto < {first}: continue\n    \
+             theirs = pickle.dumps(p, proto)\n    print(proto, pickletools.optimize(ours) == pickletools.optimize(theirs))\n"
+        );
+        let lines = python(&script, &pickles);
+        let want: Vec<String> = (first..=5).map(|p| format!("{p} True")).collect();
+        assert_eq!(lines, want, "{kind}");
+    }
+}
+
+#[test]
+fn dict_state_loads_into_classes_with_their_own_setstate() {
+    // A class whose __setstate__ expects the dict its __getstate__ gave gets
+    // the plain dict with `dict_state`; the default form gives it a tuple.
+    let p = point();
+    let dict = DictPoint { x: p.x, y: p.y, label: p.label.clone(), tags: p.tags.clone(), weight: p.weight };
+    let script = "from derive_helper import *\nclasses({'app.models:Point': ['x','y','label','tags','weight']}, 'setstate')\n\
+                  for b in read_pickles():\n    try:\n        print(describe(pickle.loads(b))['x'])\n    \
+                  except AttributeError as e:\n        print('AttributeError')\n";
+    let lines = python(script, &(all_protocols(&dict) + &all_protocols(&p)));
+    let mut want = vec!["1"; 6];
+    want.extend(["AttributeError"; 6]);
+    assert_eq!(lines, want);
 }
 
 #[test]

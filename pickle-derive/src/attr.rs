@@ -29,6 +29,7 @@ pub struct Attrs {
     pub name: Option<Spanned<String>>,
     pub transparent: Option<Span>,
     pub deny_unknown_fields: Option<Span>,
+    pub dict_state: Option<Span>,
     /// `alias` may repeat.
     pub aliases: Vec<Spanned<String>>,
     pub rename: Option<Spanned<String>>,
@@ -84,6 +85,7 @@ fn parse_one(meta: &ParseNestedMeta<'_>, position: Position, out: &mut Attrs) ->
         }
         symbol::TRANSPARENT => set(&mut out.transparent, flag(meta, &key)?, duplicate),
         symbol::DENY_UNKNOWN_FIELDS => set(&mut out.deny_unknown_fields, flag(meta, &key)?, duplicate),
+        symbol::DICT_STATE => set(&mut out.dict_state, flag(meta, &key)?, duplicate),
         symbol::SKIP => set(&mut out.skip, flag(meta, &key)?, duplicate),
         symbol::DEFAULT => {
             let value = if meta.input.peek(Token![=]) {

@@ -225,7 +225,7 @@ fn structure(s: &Struct<'_>) -> TokenStream {
             quote!(&self.#m)
         })
         .collect();
-    let write = write_instance(&class, &s.fields, &accessors);
+    let write = write_instance(&class, &s.fields, &accessors, s.attrs.dict_state.is_some());
     let to_pickle = impls.impl_to_pickle(write);
 
     let read = read_instance(&class, quote!(Self), s.style, &s.fields, s.attrs.deny_unknown_fields.is_some());
@@ -276,9 +276,11 @@ fn transparent(s: &Struct<'_>) -> TokenStream {
     quote! { #to_pickle #from_pickle #py_type }
 }
 
-/// `__enc.write_instance(...)` for `fields`, each read through its accessor.
-fn write_instance(class: &Ident, fields: &[Field<'_>], accessors: &[TokenStream]) -> TokenStream {
+/// `__enc.write_instance(...)` for `fields`, each read through its accessor;
+/// `write_dict_instance` with `dict_state`.
+fn write_instance(class: &Ident, fields: &[Field<'_>], accessors: &[TokenStream], dict_state: bool) -> TokenStream {
     let pv = pv();
+    let method = if dict_state { format_ident!("write_dict_instance") } else { format_ident!("write_instance") };
     let written: Vec<TokenStream> = fields
         .iter()
         .zip(accessors)
@@ -297,10 +299,10 @@ fn write_instance(class: &Ident, fields: &[Field<'_>], accessors: &[TokenStream]
         .collect();
     let n = written.len();
     if n == 0 {
-        return quote!(__enc.write_instance(#class.module, #class.qualname, 0, |_| ::core::result::Result::Ok(())));
+        return quote!(__enc.#method(#class.module, #class.qualname, 0, |_| ::core::result::Result::Ok(())));
     }
     quote! {
-        __enc.write_instance(#class.module, #class.qualname, #n, |__state: &mut #pv::StateWriter<'_, '_>| {
+        __enc.#method(#class.module, #class.qualname, #n, |__state: &mut #pv::StateWriter<'_, '_>| {
             #(#written)*
             ::core::result::Result::Ok(())
         })
@@ -509,7 +511,7 @@ fn data_enum(e: &Enum<'_>) -> TokenStream {
                 quote!(Self::#ident ( #(#parts),* ))
             }
         };
-        let write = write_instance(&class, &v.fields, &accessors);
+        let write = write_instance(&class, &v.fields, &accessors, e.attrs.dict_state.is_some());
         write_arms.push(quote!(#pattern => #write,));
         let read = read_instance(&class, quote!(Self::#ident), v.style, &v.fields, deny);
         read_branches.push(quote! {

@@ -11,6 +11,10 @@ pub const NAME: &str = "name";
 pub const TRANSPARENT: &str = "transparent";
 /// Container: reading fails on attributes no field takes.
 pub const DENY_UNKNOWN_FIELDS: &str = "deny_unknown_fields";
+/// Container: the state is written as a plain dict, CPython's form for
+/// classes with a `__dict__`, instead of the `(None, dict)` form that also
+/// loads into slots classes.
+pub const DICT_STATE: &str = "dict_state";
 /// Container: another class accepted when reading (may repeat).
 pub const ALIAS: &str = "alias";
 /// Field: the attribute name in Python.
@@ -52,6 +56,7 @@ pub const ALLOWED: &[(&str, &[Position])] = &[
     (NAME, &[Position::Container, Position::Variant]),
     (TRANSPARENT, &[Position::Container]),
     (DENY_UNKNOWN_FIELDS, &[Position::Container]),
+    (DICT_STATE, &[Position::Container]),
     (ALIAS, &[Position::Container]),
     (RENAME, &[Position::Field]),
     (SKIP, &[Position::Field]),

@@ -31,6 +31,7 @@ fn check_struct(s: &Struct<'_>, errors: &mut Errors) {
             ("name", s.attrs.name.as_ref().map(|a| a.span)),
             ("alias", s.attrs.aliases.first().map(|a| a.span)),
             ("deny_unknown_fields", s.attrs.deny_unknown_fields),
+            ("dict_state", s.attrs.dict_state),
         ] {
             if let Some(span) = other {
                 errors.push(syn::Error::new(
@@ -58,6 +59,9 @@ fn check_enum(e: &Enum<'_>, errors: &mut Errors) {
     if e.is_unit_only() {
         if let Some(span) = e.attrs.deny_unknown_fields {
             errors.push(syn::Error::new(span, "`deny_unknown_fields` has no effect on an enum without fields"));
+        }
+        if let Some(span) = e.attrs.dict_state {
+            errors.push(syn::Error::new(span, "`dict_state` has no effect on an enum without fields"));
         }
         let mut seen: Vec<(EnumValue, String)> = Vec::new();
         let mut names = BTreeMap::new();

@@ -104,17 +104,50 @@ impl<'w> Encoder<'w> {
         self.memoize(key)
     }
 
-    /// An instance of the plain Python class `module.qualname` whose
-    /// `__dict__` holds `fields` entries written by `write`, in the form
-    /// CPython writes such an instance at the protocol: from protocol 2
-    /// `class EMPTY_TUPLE NEWOBJ state BUILD`, below it
+    /// An instance of the Python class `module.qualname` whose attributes
+    /// are `fields` entries written by `write`, in a form that loads into a
+    /// plain class, a `@dataclass`, a `@dataclass(slots=True)` and a class
+    /// with `__slots__` alike: the state is `(None, {attributes})`, which
+    /// `pickle` applies with `setattr`, as CPython writes slots instances.
+    ///
+    /// The instance is created as CPython creates one at the protocol: from
+    /// protocol 2 `class EMPTY_TUPLE NEWOBJ state BUILD`, below it
     /// `copyreg._reconstructor(class, object, None)` and `BUILD`. An instance
     /// with no fields gets no `BUILD`, as in CPython.
+    ///
+    /// [`write_dict_instance`](Encoder::write_dict_instance) writes the
+    /// state as a plain dict instead, as CPython writes instances with a
+    /// `__dict__`: it loads only into classes with a `__dict__` (and frozen
+    /// dataclasses, which refuse `setattr`), a little faster on old Pythons.
     pub fn write_instance(
         &mut self,
         module: &'static str,
         qualname: &'static str,
         fields: usize,
+        write: impl FnOnce(&mut StateWriter<'_, 'w>) -> Result<()>,
+    ) -> Result<()> {
+        self.write_instance_as(module, qualname, fields, true, write)
+    }
+
+    /// [`write_instance`](Encoder::write_instance) with the state a plain
+    /// dict, merged into the instance's `__dict__`: CPython's own form for
+    /// instances of plain classes and dataclasses, byte for byte.
+    pub fn write_dict_instance(
+        &mut self,
+        module: &'static str,
+        qualname: &'static str,
+        fields: usize,
+        write: impl FnOnce(&mut StateWriter<'_, 'w>) -> Result<()>,
+    ) -> Result<()> {
+        self.write_instance_as(module, qualname, fields, false, write)
+    }
+
+    fn write_instance_as(
+        &mut self,
+        module: &'static str,
+        qualname: &'static str,
+        fields: usize,
+        slots: bool,
         write: impl FnOnce(&mut StateWriter<'_, 'w>) -> Result<()>,
     ) -> Result<()> {
         if self.proto >= 2 {
@@ -130,6 +163,12 @@ impl<'w> Encoder<'w> {
         if fields == 0 {
             return write(&mut StateWriter { enc: self, total: 0, done: 0, batch: Batch::NONE });
         }
+        if slots {
+            if self.proto < 2 {
+                self.out.push(op::MARK);
+            }
+            self.out.push(op::NONE);
+        }
         self.begin_dict();
         let mut state = StateWriter { enc: self, total: fields, done: 0, batch: Batch::NONE };
         write(&mut state)?;
@@ -138,6 +177,9 @@ impl<'w> Encoder<'w> {
                 "{module}.{qualname}: write_instance was told {fields} fields and {} were written",
                 state.done
             )));
+        }
+        if slots {
+            self.out.push(if self.proto >= 2 { op::TUPLE2 } else { op::TUPLE });
         }
         self.out.push(op::BUILD);
         Ok(())

@@ -353,6 +353,25 @@ impl<'a> Value<'a> {
         pairs.iter().rev().find(|(k, _)| self.as_str(*k) == Some(key)).map(|&(_, v)| v)
     }
 
+    /// The attribute `name` of the object `item`, looked up in its state as
+    /// `BUILD` would set it: a state dict, or the `(dict, slots)` tuple that
+    /// slots instances (and pickle-rs's derived types) have.
+    ///
+    /// ```
+    /// # #[derive(pickle_core::Pickle)]
+    /// # struct Point { x: i64, y: i64 }
+    /// let value = pickle_core::to_value(&Point { x: 1, y: 2 })?;
+    /// assert_eq!(value.attr(value.root(), "y"), Some(pickle_core::Item::Int(2)));
+    /// # Ok::<(), pickle_core::Error>(())
+    /// ```
+    pub fn attr(&self, item: Item, name: &str) -> Option<Item> {
+        let state = self.as_object(item)?.state?;
+        match self.as_tuple(state) {
+            Some(&[dict, slots]) => self.dict_get(slots, name).or_else(|| self.dict_get(dict, name)),
+            _ => self.dict_get(state, name),
+        }
+    }
+
     /// The class reference an item refers to.
     pub fn as_global(&self, item: Item) -> Option<&Global<'a>> {
         match self.get(item)? {

@@ -60,17 +60,24 @@ pub fn dumps(lines: &[String]) -> Dumps {
 /// The (kind, protocol) pairs dump_all writes for the five class styles.
 pub const DUMPS_PER_VALUE: usize = 6 + 6 + 4 + 6 + 4;
 
-/// Python builds the classes of `spec`, loads the six pickles (one per
-/// protocol) with them, prints each one's description, runs `modify` on the
-/// first object and writes it back with every class style.
+/// How many class styles `derive_helper.LOAD_KINDS` has: plain, dataclass,
+/// slots dataclass, `__slots__`.
+pub const KINDS: usize = 4;
+
+/// Python builds the classes of `spec` in each class style the default
+/// state form loads into (`LOAD_KINDS`), loads the six
+/// pickles (one per protocol) with them, prints each one's description (6
+/// lines per style), runs `modify` on the first object and writes it back
+/// with every class style.
 pub fn round_trip(spec: &str, pickles: &str, modify: &str) -> (Vec<String>, Dumps) {
     let script = format!(
-        "from derive_helper import *\nimport json\nspec = json.loads('''{spec}''')\nclasses(spec)\n\
-         raws = read_pickles()\nfor b in raws:\n    emit(describe(pickle.loads(b)))\n\
+        "from derive_helper import *\nimport json\nspec = json.loads('''{spec}''')\n\
+         raws = read_pickles()\nfor kind in LOAD_KINDS:\n    classes(spec, kind)\n    for b in raws:\n        \
+         emit(describe(pickle.loads(b)))\nclasses(spec)\n\
          def make():\n    obj = pickle.loads(raws[0])\n    {modify}\n    return obj\n\
          dump_all(make, spec)\n"
     );
     let lines = python(&script, pickles);
-    let (described, rest) = lines.split_at(6);
+    let (described, rest) = lines.split_at(6 * KINDS);
     (described.to_vec(), dumps(rest))
 }

@@ -16,6 +16,10 @@ import types
 
 ENUMS = {}
 KINDS = ("plain", "dataclass", "slots_dataclass", "setstate", "slots")
+# The styles the default `(None, {attributes})` state loads into. A class
+# whose own __setstate__ expects a dict gets that tuple; Rust types for such
+# classes use #[pickle(dict_state)] (tested separately).
+LOAD_KINDS = ("plain", "dataclass", "slots_dataclass", "slots")
 
 
 def module(name):

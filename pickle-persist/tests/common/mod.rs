@@ -47,9 +47,7 @@ impl<'a> FromPickle<'a> for JobState {
         if !class.is("crash_state", "JobState") {
             return Err(cx.error(item, format_args!("expected crash_state.JobState, found {class}")));
         }
-        let state = obj.state.ok_or_else(|| cx.error(item, "the instance has no state"))?;
-        let field =
-            |name: &str| v.dict_get(state, name).ok_or_else(|| cx.error(state, format_args!("no field {name}")));
+        let field = |name: &str| v.attr(item, name).ok_or_else(|| cx.error(item, format_args!("no field {name}")));
         let (step, weights, note) = (field("step")?, field("weights")?, field("note")?);
         Ok(JobState { step: cx.decode(step)?, weights: cx.decode(weights)?, note: cx.decode(note)? })
     }
