@@ -6,4 +6,6 @@
 //! this layer.
 
 pub(crate) mod builtins;
+pub mod datetime;
+mod ext;
 pub mod numpy;

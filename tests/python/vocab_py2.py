@@ -1,0 +1,40 @@
+"""Python 2 pickles of the vocabulary cases for tests/tests/vocabulary.rs.
+
+  python2.7 vocab_py2.py DIR   writes CASE.pN.pickle at protocols 0-2
+
+The cases are those of vocab.py that Python 2 has (naive datetimes, no
+timezone class), under the same names and with the same values, so the Rust
+values of vocab.py's cases read them (with encoding="latin1", as Python 3
+reads such pickles).
+"""
+import datetime as D
+import os
+import pickle
+import sys
+
+CASES = {
+    "date": lambda: D.date(2024, 3, 15),
+    "date_min": lambda: D.date(1, 1, 1),
+    "date_max": lambda: D.date(9999, 12, 31),
+    "time": lambda: D.time(12, 30, 45, 123456),
+    "datetime": lambda: D.datetime(2024, 3, 15, 12, 30, 45, 123456),
+    "datetime_min": lambda: D.datetime(1, 1, 1),
+    "timedelta": lambda: D.timedelta(days=1, seconds=2, microseconds=3),
+    "timedelta_neg": lambda: D.timedelta(microseconds=-1),
+    "timedelta_max": lambda: D.timedelta.max,
+}
+
+
+def main(out):
+    count = 0
+    for name, make in sorted(CASES.items()):
+        for p in range(3):
+            f = open(os.path.join(out, "%s.p%d.pickle" % (name, p)), "wb")
+            f.write(pickle.dumps(make(), p))
+            f.close()
+            count += 1
+    print("wrote %d" % count)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

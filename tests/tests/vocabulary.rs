@@ -1,0 +1,310 @@
+//! Python's vocabulary against the real CPython, both ways, protocols 0-5:
+//! tests/python/vocab.py defines each case as a Python object; here each
+//! case has one or more Rust values (one per Rust type that maps to it).
+//!
+//! - Python writes every case at every protocol (with python3 and every
+//!   pyenv CPython 3.8-3.13 present); each Rust type reads each file and
+//!   compares with its value.
+//! - Rust writes each value at every protocol; every pyenv CPython 3.8-3.13
+//!   present (and python3) loads it and compares type and repr with the
+//!   case's object.
+
+mod common;
+
+use std::fmt::Debug;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use pickle_core::datetime::{self as py, TzInfo};
+use pickle_core::{DecodeOptions, EncodeOptions, FromPickleOwned, StringEncoding, ToPickle};
+use pickle_test_support::TempDir;
+
+/// One Rust value for one Python case.
+struct Case {
+    name: &'static str,
+    /// Names the Rust type in the files Rust writes.
+    tag: &'static str,
+    /// Python writes the case's full value only from this protocol (fold
+    /// needs 4); below it, the Rust value is not compared with Python's.
+    python_from: u8,
+    write: Box<dyn Fn(u8) -> Vec<u8>>,
+    /// Decodes a pickle with the options and compares with the value.
+    read: Reader,
+}
+
+type Reader = Box<dyn Fn(&[u8], DecodeOptions) -> Result<(), String>>;
+
+fn case<T>(name: &'static str, tag: &'static str, value: T) -> Case
+where
+    T: ToPickle + FromPickleOwned + PartialEq + Debug + 'static,
+{
+    let value = Rc::new(value);
+    let w = Rc::clone(&value);
+    Case {
+        name,
+        tag,
+        python_from: 0,
+        write: Box::new(move |p| {
+            pickle_core::to_vec_with(&*w, EncodeOptions::default().protocol(p))
+                .unwrap_or_else(|e| panic!("{name} {tag} p{p}: {e}"))
+        }),
+        read: Box::new(move |bytes, opts| {
+            let got: T = pickle_core::from_slice_with(bytes, opts).map_err(|e| e.to_string())?;
+            if got == *value { Ok(()) } else { Err(format!("got {got:?}, want {value:?}")) }
+        }),
+    }
+}
+
+impl Case {
+    fn python_from(mut self, protocol: u8) -> Case {
+        self.python_from = protocol;
+        self
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> py::Date {
+    py::Date::new(y, m, d).unwrap()
+}
+
+fn time(h: u32, m: u32, s: u32, us: u32) -> py::Time {
+    py::Time::new(h, m, s, us).unwrap()
+}
+
+fn paris() -> TzInfo {
+    TzInfo::Zone { key: "Europe/Paris".into() }
+}
+
+fn datetime_cases() -> Vec<Case> {
+    use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
+    let nd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let naive = nd(2024, 3, 15).and_hms_micro_opt(12, 30, 45, 123_456).unwrap();
+    let utc = Utc.from_utc_datetime(&naive);
+    let ist = FixedOffset::east_opt(5 * 3600 + 1800).unwrap();
+    let dt = |tz: Option<TzInfo>| py::DateTime::new(date(2024, 3, 15), time(12, 30, 45, 123_456).with_tz(tz));
+    let at_1230 = |tz: TzInfo| py::DateTime::new(date(2024, 3, 15), time(12, 30, 0, 0).with_tz(Some(tz)));
+    let system = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_micros(utc.timestamp_micros() as u64);
+    vec![
+        case("date", "py", date(2024, 3, 15)),
+        case("date", "chrono", nd(2024, 3, 15)),
+        case("date_min", "py", date(1, 1, 1)),
+        case("date_min", "chrono", nd(1, 1, 1)),
+        case("date_max", "py", date(9999, 12, 31)),
+        case("date_max", "chrono", nd(9999, 12, 31)),
+        case("time", "py", time(12, 30, 45, 123_456)),
+        case("time", "chrono", chrono::NaiveTime::from_hms_micro_opt(12, 30, 45, 123_456).unwrap()),
+        case("time_fold", "py", time(1, 30, 0, 0).with_fold(true)).python_from(4),
+        case("time_utc", "py", time(12, 30, 0, 0).with_tz(Some(TzInfo::utc()))),
+        case("datetime", "py", dt(None)),
+        case("datetime", "chrono", naive),
+        case("datetime_min", "py", py::DateTime::new(date(1, 1, 1), time(0, 0, 0, 0))),
+        case("datetime_min", "chrono", nd(1, 1, 1).and_hms_opt(0, 0, 0).unwrap()),
+        case("dt_utc", "py", dt(Some(TzInfo::utc()))),
+        case("dt_utc", "chrono", utc),
+        case("dt_utc", "chrono_fixed", utc.fixed_offset()),
+        case("dt_utc", "system", system),
+        case("dt_offset", "py", at_1230(TzInfo::fixed(5 * 3600 + 1800))),
+        case("dt_offset", "chrono", ist.from_local_datetime(&nd(2024, 3, 15).and_hms_opt(12, 30, 0).unwrap()).unwrap()),
+        case("dt_named", "py", at_1230(TzInfo::Fixed { offset_micros: -3 * 3_600_000_000, name: Some("BRT".into()) })),
+        case(
+            "dt_epoch_before",
+            "py",
+            py::DateTime::new(date(1969, 12, 31), time(23, 59, 59, 999_999).with_tz(Some(TzInfo::utc()))),
+        ),
+        case("dt_epoch_before", "chrono", Utc.timestamp_micros(-1).unwrap()),
+        case("dt_epoch_before", "system", std::time::SystemTime::UNIX_EPOCH - std::time::Duration::from_micros(1)),
+        case("dt_zone", "py", at_1230(paris())),
+        case(
+            "dt_fold",
+            "py",
+            py::DateTime::new(date(2024, 10, 27), time(2, 30, 0, 0).with_fold(true).with_tz(Some(paris()))),
+        )
+        .python_from(4),
+        case("timedelta", "py", py::TimeDelta::new(1, 2, 3).unwrap()),
+        case("timedelta", "chrono", chrono::TimeDelta::new(86_402, 3_000).unwrap()),
+        case("timedelta", "std", std::time::Duration::new(86_402, 3_000)),
+        case("timedelta_neg", "py", py::TimeDelta::new(0, 0, -1).unwrap()),
+        case("timedelta_neg", "chrono", chrono::TimeDelta::microseconds(-1)),
+        case("timedelta_max", "py", py::TimeDelta::new(py::MAX_DAYS, 86_399, 999_999).unwrap()),
+        case("timedelta_max", "chrono", chrono::TimeDelta::new(py::MAX_DAYS * 86_400 + 86_399, 999_999_000).unwrap()),
+        case("timezone_utc", "py", TzInfo::utc()),
+        case("timezone_named", "py", TzInfo::Fixed { offset_micros: -3 * 3_600_000_000, name: Some("BRT".into()) }),
+        case("zoneinfo", "py", paris()),
+    ]
+}
+
+fn all_cases() -> Vec<Case> {
+    datetime_cases()
+}
+
+/// python3 and every pyenv CPython 3.8-3.13 present (skipped with a
+/// message where absent).
+fn pythons() -> Vec<(String, PathBuf)> {
+    let mut out = vec![("python3".to_owned(), PathBuf::from("python3"))];
+    for v in ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"] {
+        match pickle_test_support::pyenv_python(v) {
+            Some(exe) => out.push((v.to_owned(), exe)),
+            None => eprintln!("skipped: no CPython {v} under pyenv"),
+        }
+    }
+    out
+}
+
+fn vocab(python: &Path, mode: &str, dir: &Path) -> String {
+    let mut cmd = pickle_test_support::python_at(python, &[&common::python_dir()]);
+    cmd.arg(common::python_dir().join("vocab.py")).arg(mode).arg(dir);
+    String::from_utf8(pickle_test_support::run_ok(cmd, b"")).expect("UTF-8").trim().to_owned()
+}
+
+#[test]
+fn every_cpython_loads_what_rust_writes_at_every_protocol() {
+    let cases = all_cases();
+    let dir = TempDir::new("vocab-write");
+    for c in &cases {
+        for p in 0..=5u8 {
+            dir.file(&format!("{}.{}.p{p}.pickle", c.name, c.tag), &(c.write)(p));
+        }
+    }
+    let files = cases.len() * 6;
+    for (version, python) in pythons() {
+        let out = vocab(&python, "check", dir.path());
+        let (checked, skipped) = parse_ok(&out).unwrap_or_else(|| panic!("CPython {version}: {out}"));
+        assert_eq!(checked + skipped, files, "CPython {version}: {out}");
+        // Only the zoneinfo cases may be skipped, and only on 3.8.
+        if version != "3.8" {
+            assert_eq!(skipped, 0, "CPython {version}: {out}");
+        }
+    }
+}
+
+fn parse_ok(out: &str) -> Option<(usize, usize)> {
+    let mut words = out.split(' ');
+    match (words.next()?, words.next()?, words.next()?, words.next()?) {
+        ("ok", n, "skipped", s) => Some((n.parse().ok()?, s.parse().ok()?)),
+        _ => None,
+    }
+}
+
+#[test]
+fn rust_reads_what_every_cpython_writes_at_every_protocol() {
+    let cases = all_cases();
+    for (version, python) in pythons() {
+        let dir = TempDir::new("vocab-read");
+        let out = vocab(&python, "write", dir.path());
+        assert!(out.starts_with("wrote "), "{version}: {out}");
+        let mut read = 0;
+        for c in &cases {
+            for p in c.python_from..=5 {
+                let path = dir.path().join(format!("{}.p{p}.pickle", c.name));
+                let Ok(bytes) = std::fs::read(&path) else {
+                    assert!(version == "3.8", "CPython {version} wrote no {}", path.display());
+                    continue;
+                };
+                (c.read)(&bytes, DecodeOptions::default())
+                    .unwrap_or_else(|e| panic!("CPython {version}, {} as {}, p{p}: {e}", c.name, c.tag));
+                read += 1;
+            }
+        }
+        assert!(read >= cases.len() * 2, "CPython {version}: only {read} files read");
+    }
+}
+
+#[test]
+fn rust_reads_what_python_2_wrote_with_latin1_and_bytes_strings() {
+    let Some(python2) = pickle_test_support::pyenv_python("2.7") else {
+        eprintln!("skipped: no CPython 2.7 under pyenv");
+        return;
+    };
+    let dir = TempDir::new("vocab-py2");
+    let mut cmd = pickle_test_support::python_at(&python2, &[]);
+    cmd.arg(common::python_dir().join("vocab_py2.py")).arg(dir.path());
+    let out = String::from_utf8(pickle_test_support::run_ok(cmd, b"")).expect("UTF-8");
+    let written: usize = out.trim().strip_prefix("wrote ").and_then(|n| n.parse().ok()).expect("wrote N");
+    let mut read = 0;
+    for c in all_cases() {
+        for p in 0..=2 {
+            let Ok(bytes) = std::fs::read(dir.path().join(format!("{}.p{p}.pickle", c.name))) else { continue };
+            for encoding in [StringEncoding::Latin1, StringEncoding::Bytes] {
+                (c.read)(&bytes, DecodeOptions::default().encoding(encoding))
+                    .unwrap_or_else(|e| panic!("Python 2, {} as {}, p{p}, {encoding:?}: {e}", c.name, c.tag));
+            }
+            read += 1;
+        }
+    }
+    // Every file is read by at least one Rust type.
+    assert!(read >= written, "read {read} of {written}");
+}
+
+/// Malformed states, written by Python in the form it writes good ones:
+/// each is a `Mismatch` at the offset vocab.py names, with a message that
+/// says what is wrong, for every Rust type of the case.
+#[test]
+fn malformed_datetime_states_are_errors_at_their_offset() {
+    let dir = TempDir::new("vocab-bad");
+    let out = vocab(Path::new("python3"), "write_bad", dir.path());
+    let expected: &[(&str, &str)] = &[
+        ("dt_state_short", "the datetime.datetime state has 3 bytes, not 10"),
+        ("dt_month_13", "month 13 is out of range"),
+        ("date_day_32", "day 32 is out of range for 2024-01 (1..=31)"),
+        ("time_hour_24", "hour 24 is out of range"),
+        ("date_year_0", "year 0 is out of range"),
+        ("timedelta_str", "expected an int for i64, found str"),
+        ("timedelta_huge", "the timedelta's days 1000000000 are out of range"),
+        ("dt_tz_str", "expected a tzinfo, found str"),
+        ("tz_offset_day", "the timezone offset is not strictly within ±24 hours"),
+    ];
+    let mut seen = 0;
+    for line in out.lines() {
+        let mut words = line.split(' ');
+        let (name, offset) = (words.next().unwrap(), words.next().unwrap().parse::<u64>().unwrap());
+        let (_, message) =
+            expected.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no expectation for {name}"));
+        let bytes = std::fs::read(dir.path().join(format!("{name}.pickle"))).unwrap();
+        let errors: Vec<pickle_core::Error> = if name.starts_with("date_") {
+            vec![
+                pickle_core::from_slice::<py::Date>(&bytes).unwrap_err(),
+                pickle_core::from_slice::<chrono::NaiveDate>(&bytes).unwrap_err(),
+            ]
+        } else if name.starts_with("time_") {
+            vec![pickle_core::from_slice::<py::Time>(&bytes).unwrap_err()]
+        } else if name.starts_with("timedelta_") {
+            vec![
+                pickle_core::from_slice::<py::TimeDelta>(&bytes).unwrap_err(),
+                pickle_core::from_slice::<chrono::TimeDelta>(&bytes).unwrap_err(),
+                pickle_core::from_slice::<std::time::Duration>(&bytes).unwrap_err(),
+            ]
+        } else if name.starts_with("tz_") {
+            vec![pickle_core::from_slice::<TzInfo>(&bytes).unwrap_err()]
+        } else {
+            vec![
+                pickle_core::from_slice::<py::DateTime>(&bytes).unwrap_err(),
+                pickle_core::from_slice::<chrono::NaiveDateTime>(&bytes).unwrap_err(),
+                pickle_core::from_slice::<chrono::DateTime<chrono::Utc>>(&bytes).unwrap_err(),
+                pickle_core::from_slice::<std::time::SystemTime>(&bytes).unwrap_err(),
+            ]
+        };
+        for err in errors {
+            assert_eq!(err.kind(), pickle_core::ErrorKind::Mismatch, "{name}: {err}");
+            assert_eq!(err.offset(), Some(offset), "{name}: {err}");
+            assert!(err.message().contains(message), "{name}: {err}");
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, expected.len());
+}
+
+/// Values Python cannot hold are errors naming the field when written.
+#[test]
+fn values_python_cannot_hold_are_write_errors() {
+    let too_long = chrono::TimeDelta::new((py::MAX_DAYS + 1) * 86_400, 0).unwrap();
+    let err = pickle_core::to_vec(&too_long).unwrap_err();
+    assert!(err.message().contains("the timedelta's days 1000000000 are out of range"), "{err}");
+    let year_0 = chrono::NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+    let err = pickle_core::to_vec(&year_0).unwrap_err();
+    assert!(err.message().contains("year 0 is out of range for datetime.date"), "{err}");
+    let leap = chrono::NaiveTime::from_hms_nano_opt(23, 59, 59, 1_500_000_000).unwrap();
+    let err = pickle_core::to_vec(&leap).unwrap_err();
+    assert!(err.message().contains("leap second"), "{err}");
+    let far = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(300_000_000_000);
+    assert!(pickle_core::to_vec(&far).unwrap_err().message().contains("out of range"));
+    assert!(pickle_core::to_vec(&std::time::Duration::MAX).unwrap_err().message().contains("days"));
+}
