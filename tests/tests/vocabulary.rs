@@ -132,8 +132,41 @@ fn datetime_cases() -> Vec<Case> {
     ]
 }
 
+fn jiff_cases() -> Vec<Case> {
+    use jiff::civil;
+    use jiff::tz::TimeZone;
+    let paris = TimeZone::get("Europe/Paris").unwrap();
+    let wall = civil::date(2024, 3, 15).at(12, 30, 45, 123_456_000);
+    let utc = wall.to_zoned_datetime(TimeZone::UTC).unwrap().timestamp();
+    let ist = TimeZone::fixed(jiff::tz::Offset::from_seconds(5 * 3600 + 1800).unwrap())
+        .to_zoned_datetime(civil::date(2024, 3, 15).at(12, 30, 0, 0))
+        .unwrap();
+    let in_paris = paris.to_zoned_datetime(civil::date(2024, 3, 15).at(12, 30, 0, 0)).unwrap();
+    // 02:30 happens twice in Paris on 2024-10-27; fold=1 is the second (UTC+1).
+    let second_0230 = paris.to_ambiguous_zoned_datetime(civil::date(2024, 10, 27).at(2, 30, 0, 0)).later().unwrap();
+    vec![
+        case("date", "jiff", civil::date(2024, 3, 15)),
+        case("date_min", "jiff", civil::date(1, 1, 1)),
+        case("date_max", "jiff", civil::date(9999, 12, 31)),
+        case("time", "jiff", civil::time(12, 30, 45, 123_456_000)),
+        case("datetime", "jiff", wall),
+        case("datetime_min", "jiff", civil::date(1, 1, 1).at(0, 0, 0, 0)),
+        case("dt_utc", "jiff", utc),
+        case("dt_utc", "jiff_zoned", utc.to_zoned_datetime(TimeZone::fixed(jiff::tz::Offset::UTC))),
+        case("dt_offset", "jiff", ist),
+        case("dt_epoch_before", "jiff", jiff::Timestamp::from_microsecond(-1).unwrap()),
+        case("dt_zone", "jiff", in_paris),
+        case("dt_fold", "jiff", second_0230).python_from(4),
+        case("timedelta", "jiff", jiff::SignedDuration::new(86_402, 3_000)),
+        case("timedelta_neg", "jiff", jiff::SignedDuration::from_micros(-1)),
+        case("timedelta_max", "jiff", jiff::SignedDuration::new(py::MAX_DAYS * 86_400 + 86_399, 999_999_000)),
+    ]
+}
+
 fn all_cases() -> Vec<Case> {
-    datetime_cases()
+    let mut cases = datetime_cases();
+    cases.extend(jiff_cases());
+    cases
 }
 
 /// python3 and every pyenv CPython 3.8-3.13 present (skipped with a

@@ -39,3 +39,5 @@ macro_rules! via_core {
 
 #[cfg(feature = "chrono")]
 mod chrono_0;
+#[cfg(feature = "jiff")]
+mod jiff_1;
