@@ -71,6 +71,27 @@ CASES = {
     "timezone_utc": (lambda: D.timezone.utc, (3, 8)),
     "timezone_named": (lambda: D.timezone(D.timedelta(hours=-3), "BRT"), (3, 8)),
     "zoneinfo": (lambda: paris(), (3, 9)),
+    "decimal": (lambda: decimal.Decimal("1.50"), (3, 8)),
+    "decimal_neg_zero": (lambda: decimal.Decimal("-0"), (3, 8)),
+    "decimal_small": (lambda: decimal.Decimal("-12345.678901234567890123456789"), (3, 8)),
+    "decimal_big_int": (lambda: decimal.Decimal("79228162514264337593543950335"), (3, 8)),
+    "decimal_exp": (lambda: decimal.Decimal("1.23E+5"), (3, 8)),
+    "decimal_huge": (lambda: decimal.Decimal("-1.50E+999999"), (3, 8)),
+    "decimal_nan": (lambda: decimal.Decimal("NaN"), (3, 8)),
+    "decimal_snan": (lambda: decimal.Decimal("-sNaN123"), (3, 8)),
+    "decimal_inf": (lambda: decimal.Decimal("-Infinity"), (3, 8)),
+    "uuid": (lambda: uuid.UUID("12345678-1234-5678-1234-567812345678"), (3, 8)),
+    "uuid_safe": (lambda: uuid.UUID("12345678-1234-5678-1234-567812345678", is_safe=uuid.SafeUUID.safe), (3, 8)),
+    "uuid_max": (lambda: uuid.UUID(int=2**128 - 1), (3, 8)),
+    "path": (lambda: pathlib.PurePosixPath("/usr/lib/x.txt"), (3, 8)),
+    "path_relative": (lambda: pathlib.PurePosixPath("data/x.csv"), (3, 8)),
+    "complex": (lambda: complex(1.5, -2.0), (3, 8)),
+}
+
+# Python writes these as another type than pickle-rs: a PosixPath, which
+# reads as a PathBuf and which pickle-rs writes as a PurePosixPath.
+READ_ONLY = {
+    "posix_path": (lambda: pathlib.PosixPath("/usr/lib/x.txt"), (3, 8)),
 }
 
 
@@ -83,6 +104,35 @@ class Reduce:
 
     def __reduce__(self):
         return self.func, self.args
+
+
+class NewObj:
+    """Stands for an instance of `cls` pickled as NEWOBJ `cls()` with
+    `state`, as CPython writes a UUID (see dumps_bad)."""
+
+    def __init__(self, cls, state):
+        self.cls, self.state = cls, state
+
+
+def dumps_bad(obj):
+    """pickle.dumps at protocol 4; a NewObj is written as a real instance of
+    its class whose reduction gives the NewObj's state."""
+    import copyreg
+    import io
+
+    if not isinstance(obj, NewObj):
+        return pickle.dumps(obj, 4)
+    target = obj.cls.__new__(obj.cls)
+
+    class Pickler(pickle.Pickler):
+        def reducer_override(self, x):
+            if x is target:
+                return copyreg.__newobj__, (obj.cls,), obj.state
+            return NotImplemented
+
+    out = io.BytesIO()
+    Pickler(out, 4).dump(target)
+    return out.getvalue()
 
 
 DT_STATE = bytes([7, 232, 3, 15, 12, 30, 45, 1, 226, 64])
@@ -101,6 +151,14 @@ BAD = {
     "timedelta_huge": (Reduce(D.timedelta, 10**9, 0, 0), "REDUCE", -1),
     "dt_tz_str": (Reduce(D.datetime, DT_STATE, "UTC"), "SHORT_BINUNICODE", -1),
     "tz_offset_day": (Reduce(D.timezone, D.timedelta(days=1)), "REDUCE", 0),
+    "decimal_syntax": (Reduce(decimal.Decimal, "1.2.3"), "SHORT_BINUNICODE", -1),
+    "decimal_int_arg": (Reduce(decimal.Decimal, 7, 8), "REDUCE", -1),
+    "rust_decimal_nan": (decimal.Decimal("NaN"), "REDUCE", -1),
+    "rust_decimal_big": (decimal.Decimal("1E+29"), "REDUCE", -1),
+    "rust_decimal_scale": (decimal.Decimal("1E-29"), "REDUCE", -1),
+    "uuid_int_too_big": (NewObj(uuid.UUID, {"int": 2**129}), "LONG1", 0),
+    "uuid_no_int": (NewObj(uuid.UUID, {"value": 1}), "EMPTY_DICT", 0),
+    "uuid_bad_hex": (Reduce(uuid.UUID, "xyz"), "SHORT_BINUNICODE", -1),
 }
 
 
@@ -110,11 +168,11 @@ def write_bad(out):
     import pickletools
 
     for name, (obj, opname, which) in BAD.items():
-        data = pickle.dumps(obj, 4)
+        data = dumps_bad(obj)
         try:
             pickle.loads(data)
             verdict = "loads"
-        except (TypeError, ValueError, OverflowError):
+        except (TypeError, ValueError, OverflowError, ArithmeticError, KeyError):
             verdict = "rejects"
         offsets = [pos for op, _, pos in pickletools.genops(data) if op.name == opname]
         with open(os.path.join(out, name + ".pickle"), "wb") as f:
@@ -123,12 +181,12 @@ def write_bad(out):
 
 
 def too_new(name):
-    return sys.version_info[:2] < CASES[name][1]
+    return sys.version_info[:2] < CASES.get(name, READ_ONLY.get(name))[1]
 
 
 def write(out):
     count = 0
-    for name, (make, _) in CASES.items():
+    for name, (make, _) in list(CASES.items()) + list(READ_ONLY.items()):
         if too_new(name):
             continue
         for p in range(pickle.HIGHEST_PROTOCOL + 1):

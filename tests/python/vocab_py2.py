@@ -8,9 +8,11 @@ values of vocab.py's cases read them (with encoding="latin1", as Python 3
 reads such pickles).
 """
 import datetime as D
+import decimal
 import os
 import pickle
 import sys
+import uuid
 
 CASES = {
     "date": lambda: D.date(2024, 3, 15),
@@ -22,6 +24,11 @@ CASES = {
     "timedelta": lambda: D.timedelta(days=1, seconds=2, microseconds=3),
     "timedelta_neg": lambda: D.timedelta(microseconds=-1),
     "timedelta_max": lambda: D.timedelta.max,
+    "decimal": lambda: decimal.Decimal("1.50"),
+    "decimal_huge": lambda: decimal.Decimal("-1.50E+999999"),
+    "decimal_snan": lambda: decimal.Decimal("-sNaN123"),
+    "uuid": lambda: uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    "complex": lambda: complex(1.5, -2.0),
 }
 
 

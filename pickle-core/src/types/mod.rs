@@ -7,5 +7,8 @@
 
 pub(crate) mod builtins;
 pub mod datetime;
+pub mod decimal;
 mod ext;
 pub mod numpy;
+mod pathlib;
+pub mod uuid;

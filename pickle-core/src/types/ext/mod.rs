@@ -41,3 +41,9 @@ macro_rules! via_core {
 mod chrono_0;
 #[cfg(feature = "jiff")]
 mod jiff_1;
+#[cfg(feature = "num-complex")]
+mod num_complex_0;
+#[cfg(feature = "rust_decimal")]
+mod rust_decimal_1;
+#[cfg(feature = "uuid")]
+mod uuid_1;
