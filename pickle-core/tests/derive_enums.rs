@@ -97,8 +97,8 @@ struct TupleOf3(Color, Mode, Color);
 impl<'a> pickle_core::FromPickle<'a> for TupleOf3 {
     fn from_pickle(cx: &mut pickle_core::Context<'_, 'a>, item: pickle_core::Item) -> pickle_core::Result<Self> {
         let items = cx.sequence(item, "a list of 3")?;
-        match items {
-            &[a, b, c] => Ok(TupleOf3(cx.decode(a)?, cx.decode(b)?, cx.decode(c)?)),
+        match *items {
+            [a, b, c] => Ok(TupleOf3(cx.decode(a)?, cx.decode(b)?, cx.decode(c)?)),
             _ => Err(cx.error(item, "expected 3 items")),
         }
     }

@@ -444,17 +444,25 @@ fn unit_enum(e: &Enum<'_>) -> TokenStream {
         let __value = match self { #(Self::#idents => #values,)* };
         #pv::write_enum_member(__enc, &#class, __value)
     });
-    let from_pickle = impls.impl_from_pickle(quote! {
-        match #pv::enum_value(__cx, __item, &#class)? {
-            #(#values => ::core::result::Result::Ok(Self::#idents),)*
-            __other => ::core::result::Result::Err(#pv::no_member(__cx, __item, &#class, __other)),
-        }
-    });
     let members: Vec<String> = e
         .variants
         .iter()
         .map(|v| v.attrs.name.as_ref().map_or_else(|| v.ident.to_string(), |n| n.value.clone()))
         .collect();
+    let from_pickle = impls.impl_from_pickle(quote! {
+        let __value = match #pv::enum_value(__cx, __item, &#class)? {
+            // A member given by name stands for its value.
+            #pv::EnumValue::Name(__name) => match __name {
+                #(#members => #values,)*
+                _ => #pv::EnumValue::Name(__name),
+            },
+            __value => __value,
+        };
+        match __value {
+            #(#values => ::core::result::Result::Ok(Self::#idents),)*
+            __other => ::core::result::Result::Err(#pv::no_member(__cx, __item, &#class, __other)),
+        }
+    });
     let py_type = impls.impl_py_type(quote! {
         __b.register(#class.module, #class.qualname, |_| {
             #pv::ClassDef::Enum(::std::vec![#((#members, #pv::enum_literal(#values))),*])

@@ -86,12 +86,23 @@ CASES = {
     "path": (lambda: pathlib.PurePosixPath("/usr/lib/x.txt"), (3, 8)),
     "path_relative": (lambda: pathlib.PurePosixPath("data/x.csv"), (3, 8)),
     "complex": (lambda: complex(1.5, -2.0), (3, 8)),
+    "ordered_dict": (lambda: collections.OrderedDict([("b", 1), ("a", 2)]), (3, 8)),
+    "dict_ordered": (lambda: {"b": 1, "a": 2}, (3, 8)),
+    "defaultdict": (lambda: collections.defaultdict(list, {"a": [1], "b": []}), (3, 8)),
+    "counter": (lambda: collections.Counter({"a": 2, "b": 1}), (3, 8)),
+    "deque": (lambda: collections.deque([1, 2, 3]), (3, 8)),
+    "deque_maxlen": (lambda: collections.deque([1, 2, 3], maxlen=5), (3, 8)),
+    "set": (lambda: {1, 2, 3}, (3, 8)),
+    "int_enum": (lambda: Color.GREEN, (3, 8)),
+    "flag": (lambda: Perm.R, (3, 8)),
+    "signal": (lambda: __import__("signal").SIGINT, (3, 8)),
 }
 
 # Python writes these as another type than pickle-rs: a PosixPath, which
 # reads as a PathBuf and which pickle-rs writes as a PurePosixPath.
 READ_ONLY = {
     "posix_path": (lambda: pathlib.PosixPath("/usr/lib/x.txt"), (3, 8)),
+    "namedtuple": (lambda: Point(1, 2), (3, 8)),
 }
 
 

@@ -2,6 +2,7 @@
 //! [`Context`] it reads through. The std impls are in `impls.rs`.
 
 use std::any::{Any, TypeId};
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -49,7 +50,7 @@ pub trait FromPickle<'a>: Sized {
     fn vec_from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Vec<Self>> {
         let items = cx.sequence(item, "a list")?;
         let mut out = Vec::with_capacity(items.len());
-        for &it in items {
+        for &it in items.iter() {
             out.push(cx.decode(it)?);
         }
         Ok(out)
@@ -212,17 +213,18 @@ impl<'c, 'a> Context<'c, 'a> {
         }
     }
 
-    /// The items of a list, tuple, set or frozenset.
-    pub fn sequence(&self, item: Item, expected: &str) -> Result<&'c [Item]> {
-        match self.value.get(item) {
-            Some(Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v)) => Ok(v),
-            _ => Err(self.mismatch(item, expected)),
-        }
+    /// The items of a list, tuple, set or frozenset, and of the sequences
+    /// of `collections` that hold their items in order: a `deque` and a
+    /// namedtuple (borrowed from the graph except for a deque given both
+    /// initial items and appended ones).
+    pub fn sequence(&self, item: Item, expected: &str) -> Result<Cow<'c, [Item]>> {
+        super::collections::items(self.value, item).ok_or_else(|| self.mismatch(item, expected))
     }
 
-    /// The pairs of a dict.
-    pub fn dict(&self, item: Item) -> Result<&'c [(Item, Item)]> {
-        self.value.as_dict(item).ok_or_else(|| self.mismatch(item, "a dict"))
+    /// The pairs of a dict, in order, and of the mappings of `collections`
+    /// that are dicts: an `OrderedDict`, a `defaultdict` and a `Counter`.
+    pub fn dict(&self, item: Item) -> Result<Cow<'c, [(Item, Item)]>> {
+        super::collections::pairs(self.value, item).ok_or_else(|| self.mismatch(item, "a dict"))
     }
 
     /// The str an item holds.

@@ -300,7 +300,7 @@ where
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         let pairs = cx.dict(item)?;
         let mut map = HashMap::with_capacity_and_hasher(pairs.len(), S::default());
-        for &(k, v) in pairs {
+        for &(k, v) in pairs.iter() {
             map.insert(cx.decode(k)?, cx.decode(v)?);
         }
         Ok(map)
@@ -318,7 +318,7 @@ impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         let pairs = cx.dict(item)?;
         let mut map = BTreeMap::new();
-        for &(k, v) in pairs {
+        for &(k, v) in pairs.iter() {
             map.insert(cx.decode(k)?, cx.decode(v)?);
         }
         Ok(map)
@@ -339,7 +339,7 @@ where
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         let items = cx.sequence(item, "a set")?;
         let mut set = HashSet::with_capacity_and_hasher(items.len(), S::default());
-        for &it in items {
+        for &it in items.iter() {
             set.insert(cx.decode(it)?);
         }
         Ok(set)
@@ -350,7 +350,7 @@ impl<'a, T: FromPickle<'a> + Ord> FromPickle<'a> for BTreeSet<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         let items = cx.sequence(item, "a set")?;
         let mut set = BTreeSet::new();
-        for &it in items {
+        for &it in items.iter() {
             set.insert(cx.decode(it)?);
         }
         Ok(set)

@@ -5,6 +5,7 @@
 //! to a sink (`sink.rs`, `stream.rs`). [`FromPickle`] (`from_pickle.rs`,
 //! std impls in `impls.rs`) turns the graph into Rust values.
 
+pub(crate) mod collections;
 mod decoder;
 pub(crate) mod dtype;
 mod from_pickle;

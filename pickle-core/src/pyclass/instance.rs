@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::de::collections::tuple_reconstructor;
 use crate::de::{Context, FromPickle};
 use crate::error::{Error, Result};
 use crate::ser::Encoder;
@@ -107,12 +108,37 @@ pub fn no_variant_class(cx: &Context<'_, '_>, item: Item, variants: &[&ClassInfo
     cx.mismatch(item, &format!("an instance of one of {}", names.join(", ")))
 }
 
+/// The attribute names of a tuple struct's fields, for namedtuples.
+const TUPLE_FIELDS: [&str; 32] = [
+    "_0", "_1", "_2", "_3", "_4", "_5", "_6", "_7", "_8", "_9", "_10", "_11", "_12", "_13", "_14", "_15", "_16", "_17",
+    "_18", "_19", "_20", "_21", "_22", "_23", "_24", "_25", "_26", "_27", "_28", "_29", "_30", "_31",
+];
+
+/// A namedtuple (a tuple subclass made from its items): its items are the
+/// fields `_0`, `_1`, ... of a tuple struct.
+fn namedtuple_state<'c>(cx: &Context<'c, '_>, item: Item, info: &ClassInfo, items: &'c [Item]) -> Result<State<'c>> {
+    let Some(names) = TUPLE_FIELDS.get(..items.len()) else {
+        return Err(cx.error(item, format_args!("the {info} namedtuple has more than {} items", TUPLE_FIELDS.len())));
+    };
+    let fields = names.iter().copied().zip(items.iter().copied()).collect();
+    Ok(State { item, fields, non_str_key: None })
+}
+
 /// Checks that `item` is an instance of `info`'s class made the way CPython
-/// makes a plain instance, and returns its attributes.
+/// makes a plain instance, and returns its attributes; a namedtuple of the
+/// class gives its items as the attributes `_0`, `_1`, ...
 pub fn instance_state<'c>(cx: &Context<'c, '_>, item: Item, info: &ClassInfo) -> Result<State<'c>> {
+    if let Some((class, items)) = tuple_reconstructor(cx.value(), item)
+        && cx.value().as_global(class).is_some_and(|g| info.matches(g))
+    {
+        return namedtuple_state(cx, item, info, items);
+    }
     let obj = object_of(cx, item, info)?;
     if !cx.value().as_global(obj.class).is_some_and(|g| info.matches(g)) {
         return Err(cx.mismatch(item, &format!("an instance of {info}")));
+    }
+    if !obj.args.is_empty() && obj.kwargs.is_empty() && obj.construct == Construct::New && obj.state.is_none() {
+        return namedtuple_state(cx, item, info, &obj.args);
     }
     if !obj.args.is_empty() || !obj.kwargs.is_empty() {
         return Err(cx.error(
@@ -175,6 +201,10 @@ pub enum EnumValue<'c> {
     Str(&'c str),
     /// Anything else.
     Other,
+    /// A member named rather than called with its value: the bare global
+    /// `module.NAME` or `getattr(Class, 'NAME')`, as enums converted with
+    /// `global_enum` pickle (`signal.SIGINT` on 3.8).
+    Name(&'c str),
 }
 
 /// Writes an `enum.Enum` member as CPython does: `class T(value) REDUCE`.
@@ -183,7 +213,7 @@ pub fn write_enum_member(enc: &mut Encoder<'_>, info: &ClassInfo, value: EnumVal
     enc.write_tuple_raw(1, |enc| match value {
         EnumValue::Int(i) => enc.write_i64(i),
         EnumValue::Str(s) => enc.write_static_str(s),
-        EnumValue::Other => enc.write_none(),
+        EnumValue::Other | EnumValue::Name(_) => enc.write_none(),
     })?;
     enc.write_reduce()?;
     enc.boundary()
@@ -191,6 +221,11 @@ pub fn write_enum_member(enc: &mut Encoder<'_>, info: &ClassInfo, value: EnumVal
 
 /// The value of the enum member `item` of `info`'s class.
 pub fn enum_value<'c>(cx: &Context<'c, '_>, item: Item, info: &ClassInfo) -> Result<EnumValue<'c>> {
+    if let Some(Node::Global(g)) = cx.value().get(item) {
+        return member_name(g, info)
+            .map(EnumValue::Name)
+            .ok_or_else(|| cx.mismatch(item, &format!("a member of {info}")));
+    }
     let obj = object_of(cx, item, info)?;
     if !cx.value().as_global(obj.class).is_some_and(|g| info.matches(g)) {
         return Err(cx.mismatch(item, &format!("a member of {info}")));
@@ -205,12 +240,30 @@ pub fn enum_value<'c>(cx: &Context<'c, '_>, item: Item, info: &ClassInfo) -> Res
     }
 }
 
+/// The member name a global gives for `info`'s enum: `Class.NAME` in the
+/// class's module, or a module-level `NAME`.
+fn member_name<'c>(g: &'c Global<'_>, info: &ClassInfo) -> Option<&'c str> {
+    let modules = std::iter::once((info.module, info.qualname)).chain(info.aliases.iter().copied());
+    for (module, qualname) in modules {
+        if g.module != module {
+            continue;
+        }
+        match g.name.strip_prefix(qualname).and_then(|rest| rest.strip_prefix('.')) {
+            Some(name) if !name.contains('.') => return Some(name),
+            _ if !g.name.contains('.') => return Some(&g.name),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The error for an enum value that no variant has.
 #[cold]
 pub fn no_member(cx: &Context<'_, '_>, item: Item, info: &ClassInfo, value: EnumValue<'_>) -> Error {
     let value = match value {
         EnumValue::Int(i) => i.to_string(),
         EnumValue::Str(s) => format!("{s:?}"),
+        EnumValue::Name(n) => return cx.error(item, format_args!("{info} has no member named {n}")),
         EnumValue::Other => match cx.value().as_object(item).and_then(|o| o.args.first()) {
             Some(&v) => cx.describe(v),
             None => "no value".to_owned(),
@@ -224,7 +277,7 @@ pub fn enum_literal(value: EnumValue<'_>) -> String {
     match value {
         EnumValue::Int(i) => i.to_string(),
         EnumValue::Str(s) => python_str(s),
-        EnumValue::Other => "None".to_owned(),
+        EnumValue::Other | EnumValue::Name(_) => "None".to_owned(),
     }
 }
 

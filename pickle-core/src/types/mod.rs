@@ -6,6 +6,7 @@
 //! this layer.
 
 pub(crate) mod builtins;
+pub mod collections;
 pub mod datetime;
 pub mod decimal;
 mod ext;

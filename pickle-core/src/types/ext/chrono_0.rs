@@ -12,8 +12,8 @@
 
 use chrono::{Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 
-use crate::datetime::{self as py, TzInfo};
 use crate::error::Result;
+use crate::types::datetime::{self as py, TzInfo};
 
 fn date_to_py(d: &NaiveDate) -> Result<py::Date> {
     py::Date::new(d.year(), d.month(), d.day())

@@ -18,8 +18,8 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 
-use crate::datetime::{self as py, TzInfo};
 use crate::error::Result;
+use crate::types::datetime::{self as py, TzInfo};
 
 type Conversion<T> = std::result::Result<T, String>;
 

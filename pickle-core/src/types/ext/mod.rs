@@ -39,6 +39,8 @@ macro_rules! via_core {
 
 #[cfg(feature = "chrono")]
 mod chrono_0;
+#[cfg(feature = "indexmap")]
+mod indexmap_2;
 #[cfg(feature = "jiff")]
 mod jiff_1;
 #[cfg(feature = "num-complex")]

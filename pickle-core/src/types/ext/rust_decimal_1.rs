@@ -8,7 +8,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::decimal::Decimal as PyDecimal;
+use crate::types::decimal::Decimal as PyDecimal;
 
 /// The largest coefficient rust_decimal holds, 2^96 - 1.
 const MAX_MANTISSA: u128 = (1 << 96) - 1;

@@ -4,7 +4,7 @@
 
 use uuid::Uuid;
 
-use crate::uuid::{SafeUuid, Uuid as PyUuid};
+use crate::types::uuid::{SafeUuid, Uuid as PyUuid};
 
 via_core!(
     Uuid,

@@ -1,0 +1,69 @@
+//! indexmap 2 (feature `indexmap`): `IndexMap` as a dict and `IndexSet` as
+//! a set, keeping their order both ways. An `IndexMap` reads a dict, an
+//! `OrderedDict`, a `defaultdict` or a `Counter` in the pickle's order; an
+//! `IndexSet` reads a set, a frozenset, a list or a tuple in order.
+
+use std::hash::{BuildHasher, Hash};
+
+use indexmap::{IndexMap, IndexSet};
+
+use crate::de::{Context, FromPickle};
+use crate::error::Result;
+use crate::pyclass::{PyModuleBuilder, PyType, TypeHint};
+use crate::ser::{Encoder, ToPickle};
+use crate::value::Item;
+
+impl<K: ToPickle, V: ToPickle, S> ToPickle for IndexMap<K, V, S> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_dict(self.iter())
+    }
+}
+
+impl<T: ToPickle, S> ToPickle for IndexSet<T, S> {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_set(self.iter())
+    }
+}
+
+impl<'a, K, V, S> FromPickle<'a> for IndexMap<K, V, S>
+where
+    K: FromPickle<'a> + Eq + Hash,
+    V: FromPickle<'a>,
+    S: BuildHasher + Default,
+{
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let pairs = cx.dict(item)?;
+        let mut map = IndexMap::with_capacity_and_hasher(pairs.len(), S::default());
+        for &(k, v) in pairs.iter() {
+            map.insert(cx.decode(k)?, cx.decode(v)?);
+        }
+        Ok(map)
+    }
+}
+
+impl<'a, T, S> FromPickle<'a> for IndexSet<T, S>
+where
+    T: FromPickle<'a> + Eq + Hash,
+    S: BuildHasher + Default,
+{
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let items = cx.sequence(item, "a set")?;
+        let mut set = IndexSet::with_capacity_and_hasher(items.len(), S::default());
+        for &it in items.iter() {
+            set.insert(cx.decode(it)?);
+        }
+        Ok(set)
+    }
+}
+
+impl<K: PyType, V: PyType, S> PyType for IndexMap<K, V, S> {
+    fn py_type(b: &mut PyModuleBuilder) -> TypeHint {
+        TypeHint::generic("dict", vec![K::py_type(b), V::py_type(b)])
+    }
+}
+
+impl<T: PyType, S> PyType for IndexSet<T, S> {
+    fn py_type(b: &mut PyModuleBuilder) -> TypeHint {
+        TypeHint::generic("set", vec![T::py_type(b)])
+    }
+}
