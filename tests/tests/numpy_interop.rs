@@ -8,7 +8,9 @@ mod common;
 use std::fmt::Debug;
 use std::path::Path;
 
-use pickle_core::numpy::{Element, NdArray, Scalar};
+use half::f16;
+use num_complex::Complex;
+use pickle_core::numpy::{BytesArray, DateTime64Array, Element, NdArray, Scalar, StrArray, TimeDelta64Array, TimeUnit};
 use pickle_core::{EncodeOptions, ErrorKind, FromPickleOwned, Value};
 use pickle_test_support::TempDir;
 
@@ -50,6 +52,9 @@ test_elements! {
     u16, "u2" => |v| v as u16;
     u8, "u1" => |v| v as u8;
     bool, "b1" => |v| v % 2 == 1;
+    Complex<f64>, "c16" => |v| Complex::new(v as f64 + 0.5, v as f64);
+    Complex<f32>, "c8" => |v| Complex::new(v as f32 + 0.5, v as f32);
+    f16, "f2" => |v| f16::from_f64(v as f64 + 0.5);
 }
 
 fn expected<T: TestElement>(n: usize) -> Vec<T> {
@@ -122,6 +127,50 @@ fn write_all(dir: &Path) -> usize {
         + write_arrays::<u16>(dir)
         + write_arrays::<u8>(dir)
         + write_arrays::<bool>(dir)
+        + write_arrays::<Complex<f64>>(dir)
+        + write_arrays::<Complex<f32>>(dir)
+        + write_arrays::<f16>(dir)
+}
+
+/// The arrays of numpy_check.py's shared_extras, as Rust writes them.
+type Writer = Box<dyn Fn(u8) -> Vec<u8>>;
+
+fn shared_extras() -> Vec<(&'static str, Writer)> {
+    fn writer<T: pickle_core::ToPickle + 'static>(value: T) -> Writer {
+        Box::new(move |p| pickle_core::to_vec_with(&value, EncodeOptions::default().protocol(p)).unwrap())
+    }
+    let s = |x: &str| x.to_owned();
+    vec![
+        ("dt64", writer(dt64())),
+        ("td64", writer(td64())),
+        ("unicode", writer(StrArray { shape: vec![3], items: vec![s("a"), s("héllo"), s("")] })),
+        ("unicode2d", writer(StrArray { shape: vec![2, 2], items: vec![s("ab"), s("c"), s(""), s("déf")] })),
+        ("bytes", writer(BytesArray { shape: vec![3], items: vec![b"ab".to_vec(), vec![], b"xyz".to_vec()] })),
+        // An ndarray in Fortran order is written in C order.
+        ("matrix", writer(fortran_matrix())),
+    ]
+}
+
+fn dt64() -> DateTime64Array {
+    DateTime64Array {
+        unit: TimeUnit::Nanos,
+        values: NdArray::from_vec(vec![1_710_505_845_123_456_789, pickle_core::numpy::NAT, -1_000_000_000]),
+    }
+}
+
+fn td64() -> TimeDelta64Array {
+    TimeDelta64Array { unit: TimeUnit::Seconds, values: NdArray::from_vec(vec![1, -2, 86_400]) }
+}
+
+/// [`matrix`] laid out in Fortran order.
+fn fortran_matrix() -> ndarray::Array2<f64> {
+    let f = matrix().reversed_axes().as_standard_layout().into_owned().reversed_axes();
+    assert!(!f.is_standard_layout() && f == matrix());
+    f
+}
+
+fn matrix() -> ndarray::Array2<f64> {
+    ndarray::Array2::from_shape_vec((3, 4), expected::<f64>(12)).unwrap()
 }
 
 fn read_all(dir: &Path) -> usize {
@@ -136,6 +185,9 @@ fn read_all(dir: &Path) -> usize {
         + read_arrays::<u16>(dir)
         + read_arrays::<u8>(dir)
         + read_arrays::<bool>(dir)
+        + read_arrays::<Complex<f64>>(dir)
+        + read_arrays::<Complex<f32>>(dir)
+        + read_arrays::<f16>(dir)
 }
 
 #[test]
@@ -143,9 +195,14 @@ fn numpy_1_and_2_load_our_arrays_and_scalars_at_every_protocol() {
     for venv in VENVS {
         let Some(python) = pickle_test_support::venv_python(venv) else { continue };
         let dir = TempDir::new("numpy-write");
-        assert_eq!(write_all(dir.path()), 330);
+        assert_eq!(write_all(dir.path()), 420);
+        for (name, write) in shared_extras() {
+            for p in 0..=5 {
+                dir.file(&format!("extra.{name}.p{p}.pickle"), &write(p));
+            }
+        }
         let out = run_python(&python, "check", dir.path());
-        assert!(out.starts_with("ok 330 numpy "), "{venv}: {out}");
+        assert!(out.starts_with("ok 456 numpy "), "{venv}: {out}");
     }
 }
 
@@ -155,8 +212,8 @@ fn we_read_what_numpy_1_and_2_pickle_at_every_protocol() {
         let Some(python) = pickle_test_support::venv_python(venv) else { continue };
         let dir = TempDir::new("numpy-read");
         let dir = dir.path();
-        assert_eq!(run_python(&python, "write", dir).trim(), "wrote 366");
-        assert_eq!(read_all(dir), 330);
+        assert_eq!(run_python(&python, "write", dir).trim(), "wrote 492");
+        assert_eq!(read_all(dir), 420);
 
         // Unusual layouts come back in C order with the same values.
         for p in 0..=5 {
@@ -174,6 +231,24 @@ fn we_read_what_numpy_1_and_2_pickle_at_every_protocol() {
             assert_eq!(a.into_vec(), every_other, "{venv} p{p}");
             let a: NdArray<f64> = pickle_core::from_slice(&read("zerod")).unwrap();
             assert_eq!((a.shape(), a.data()), (&[][..], &[0.5][..]), "{venv} p{p}");
+            // The dtypes without a plain element type.
+            assert_eq!(pickle_core::from_slice::<DateTime64Array>(&read("dt64")).unwrap(), dt64(), "{venv} p{p}");
+            assert_eq!(pickle_core::from_slice::<TimeDelta64Array>(&read("td64")).unwrap(), td64(), "{venv} p{p}");
+            let u: StrArray = pickle_core::from_slice(&read("unicode")).unwrap();
+            assert_eq!((u.shape, u.items), (vec![3], vec!["a".to_owned(), "héllo".into(), "".into()]), "{venv} p{p}");
+            let u: StrArray = pickle_core::from_slice(&read("unicode2d")).unwrap();
+            assert_eq!(u.items, ["ab", "c", "", "déf"], "{venv} p{p}");
+            let b: BytesArray = pickle_core::from_slice(&read("bytes")).unwrap();
+            assert_eq!(b.items, [b"ab".to_vec(), vec![], b"xyz".to_vec()], "{venv} p{p}");
+            // ndarray: the dimension asked for, from C and Fortran order.
+            let m: ndarray::Array2<f64> = pickle_core::from_slice(&read("matrix")).unwrap();
+            assert_eq!(m, matrix(), "{venv} p{p}");
+            let f: ndarray::Array3<f64> = pickle_core::from_slice(&read("fortran3d")).unwrap();
+            assert_eq!(f.as_slice().unwrap(), expected::<f64>(24), "{venv} p{p}");
+            let d: ndarray::ArrayD<f64> = pickle_core::from_slice(&read("fortran3d")).unwrap();
+            assert_eq!(d.shape(), [2, 3, 4], "{venv} p{p}");
+            let err = pickle_core::from_slice::<ndarray::Array2<f64>>(&read("fortran3d")).unwrap_err();
+            assert!(err.message().starts_with("expected an array of 2 dimensions, found 3"), "{err}");
         }
 
         // The wrong element type is a mismatch that names both dtypes, at the dtype's offset.

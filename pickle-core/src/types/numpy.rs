@@ -396,6 +396,265 @@ impl<T: Element> PyType for Scalar<T> {
     }
 }
 
+/// `numpy.dtype(<a string made at run time>)`, not memoized.
+fn write_dynamic_dtype(enc: &mut Encoder<'_>, dtype: &str) -> Result<()> {
+    enc.write_class("numpy", "dtype")?;
+    enc.write_tuple_raw(1, |enc| enc.write_str(dtype))?;
+    enc.write_reduce()
+}
+
+/// `_reconstruct` + `BUILD` for an array whose dtype string is made at run
+/// time.
+fn write_array_dynamic(enc: &mut Encoder<'_>, shape: &[usize], dtype: &str, data: &[u8]) -> Result<()> {
+    enc.write_class("numpy.core.multiarray", "_reconstruct")?;
+    enc.write_tuple_raw(3, |enc| {
+        enc.write_class("numpy", "ndarray")?;
+        enc.write_tuple_raw(1, |enc| enc.write_i64(0))?;
+        enc.write_bytes(b"b")
+    })?;
+    enc.write_reduce()?;
+    enc.write_tuple_raw(5, |enc| {
+        enc.write_i64(1)?;
+        enc.write_tuple_raw(shape.len(), |enc| shape.iter().try_for_each(|&d| enc.write_u64(d as u64)))?;
+        write_dynamic_dtype(enc, dtype)?;
+        enc.write_bool(false)?;
+        enc.write_bytes(data)
+    })?;
+    enc.write_build()
+}
+
+/// The unit of a `datetime64` or `timedelta64` array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeUnit {
+    /// `Y`
+    Years,
+    /// `M`
+    Months,
+    /// `W`
+    Weeks,
+    /// `D`
+    Days,
+    /// `h`
+    Hours,
+    /// `m`
+    Minutes,
+    /// `s`
+    Seconds,
+    /// `ms`
+    Millis,
+    /// `us`
+    Micros,
+    /// `ns`
+    Nanos,
+    /// `ps`
+    Picos,
+    /// `fs`
+    Femtos,
+    /// `as`
+    Attos,
+}
+
+const UNITS: [(TimeUnit, &str); 13] = [
+    (TimeUnit::Years, "Y"),
+    (TimeUnit::Months, "M"),
+    (TimeUnit::Weeks, "W"),
+    (TimeUnit::Days, "D"),
+    (TimeUnit::Hours, "h"),
+    (TimeUnit::Minutes, "m"),
+    (TimeUnit::Seconds, "s"),
+    (TimeUnit::Millis, "ms"),
+    (TimeUnit::Micros, "us"),
+    (TimeUnit::Nanos, "ns"),
+    (TimeUnit::Picos, "ps"),
+    (TimeUnit::Femtos, "fs"),
+    (TimeUnit::Attos, "as"),
+];
+
+impl TimeUnit {
+    /// NumPy's code for the unit: `ns`, `s`, `D`, ...
+    pub fn code(self) -> &'static str {
+        UNITS.iter().find(|(u, _)| *u == self).map_or("ns", |(_, c)| c)
+    }
+
+    fn from_code(code: &str) -> Option<TimeUnit> {
+        UNITS.iter().find(|(_, c)| *c == code).map(|(u, _)| *u)
+    }
+}
+
+/// NumPy's not-a-time, the smallest `i64`.
+pub const NAT: i64 = i64::MIN;
+
+macro_rules! time_arrays {
+    ($($(#[$doc:meta])* $name:ident => $kind:literal, $py:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name {
+            /// The unit each value counts.
+            pub unit: TimeUnit,
+            /// The values: counts of `unit` ([`NAT`] for not-a-time).
+            pub values: NdArray<i64>,
+        }
+
+        impl ToPickle for $name {
+            fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+                let dtype = format!(concat!("<", $kind, "8[{}]"), self.unit.code());
+                write_array_dynamic(enc, self.values.shape(), &dtype, &raw_bytes(self.values.data()))
+            }
+        }
+
+        impl<'a> FromPickle<'a> for $name {
+            fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+                let raw = read_raw(cx, item)?;
+                let dt = &raw.dtype;
+                let unit = match (&dt.unit, dt.kind == $kind.as_bytes()[0] && dt.size == 8) {
+                    (Some((code, 1)), true) => TimeUnit::from_code(code),
+                    _ => None,
+                };
+                let Some(unit) = unit else {
+                    return Err(cx.error(
+                        raw.dtype_item,
+                        format_args!(concat!("expected a ", $py, " array with a unit, found dtype {}"), dt.name()),
+                    ));
+                };
+                let data: Vec<i64> = raw.bytes.chunks_exact(8).map(|c| i64::from_bytes(c, dt.big_endian)).collect();
+                let data = if raw.fortran { fortran_to_c(&raw.shape, data) } else { data };
+                Ok($name { unit, values: NdArray { shape: raw.shape, data } })
+            }
+        }
+
+        impl PyType for $name {
+            fn py_type(_: &mut PyModuleBuilder) -> TypeHint {
+                TypeHint::class("numpy", "ndarray")
+            }
+        }
+    )*};
+}
+
+time_arrays! {
+    /// A `datetime64` array (`<M8[ns]` and the other units): counts of the
+    /// unit since 1970-01-01T00:00, in C order.
+    DateTime64Array => "M", "datetime64";
+    /// A `timedelta64` array (`<m8[s]` and the other units), in C order.
+    TimeDelta64Array => "m", "timedelta64";
+}
+
+/// A fixed-width `str` array (`<U5`): each element without its trailing
+/// NULs, in C order. Written with the width of the longest element.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StrArray {
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// The elements in C order.
+    pub items: Vec<String>,
+}
+
+/// A fixed-width `bytes` array (`|S3`): each element without its trailing
+/// NULs, in C order. Written with the width of the longest element.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BytesArray {
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// The elements in C order.
+    pub items: Vec<Vec<u8>>,
+}
+
+fn check_count(shape: &[usize], n: usize) -> Result<()> {
+    let want = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    if want != Some(n) {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            None,
+            format!("the shape {shape:?} does not hold the {n} elements given"),
+        ));
+    }
+    Ok(())
+}
+
+impl ToPickle for StrArray {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        check_count(&self.shape, self.items.len())?;
+        let width = self.items.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(1);
+        let mut data = Vec::with_capacity(self.items.len() * width * 4);
+        for s in &self.items {
+            let n = s.chars().count();
+            s.chars().for_each(|c| data.extend_from_slice(&u32::from(c).to_le_bytes()));
+            data.resize(data.len() + (width - n) * 4, 0);
+        }
+        write_array_dynamic(enc, &self.shape, &format!("<U{width}"), &data)
+    }
+}
+
+impl ToPickle for BytesArray {
+    fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
+        check_count(&self.shape, self.items.len())?;
+        let width = self.items.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        let mut data = Vec::with_capacity(self.items.len() * width);
+        for b in &self.items {
+            data.extend_from_slice(b);
+            data.resize(data.len() + width - b.len(), 0);
+        }
+        write_array_dynamic(enc, &self.shape, &format!("|S{width}"), &data)
+    }
+}
+
+fn trim_nuls<T: PartialEq + Default>(mut v: Vec<T>) -> Vec<T> {
+    while v.last().is_some_and(|x| *x == T::default()) {
+        v.pop();
+    }
+    v
+}
+
+impl<'a> FromPickle<'a> for StrArray {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let raw = read_raw(cx, item)?;
+        let dt = &raw.dtype;
+        if dt.kind != b'U' || dt.size == 0 {
+            return Err(cx.error(raw.dtype_item, format_args!("expected a str array (<U), found dtype {}", dt.name())));
+        }
+        let mut items = Vec::with_capacity(raw.bytes.len() / dt.size);
+        for elem in raw.bytes.chunks_exact(dt.size) {
+            let code_points: Vec<u32> = elem.chunks_exact(4).map(|c| u32::from_bytes(c, dt.big_endian)).collect();
+            let s: Option<String> = trim_nuls(code_points).into_iter().map(char::from_u32).collect();
+            items.push(s.ok_or_else(|| cx.error(item, "the str array holds a code point that is not a char"))?);
+        }
+        let items = if raw.fortran { fortran_to_c_vec(&raw.shape, items) } else { items };
+        Ok(StrArray { shape: raw.shape, items })
+    }
+}
+
+impl<'a> FromPickle<'a> for BytesArray {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let raw = read_raw(cx, item)?;
+        let dt = &raw.dtype;
+        if dt.kind != b'S' || dt.size == 0 {
+            return Err(
+                cx.error(raw.dtype_item, format_args!("expected a bytes array (|S), found dtype {}", dt.name()))
+            );
+        }
+        let items: Vec<Vec<u8>> = raw.bytes.chunks_exact(dt.size).map(|e| trim_nuls(e.to_vec())).collect();
+        let items = if raw.fortran { fortran_to_c_vec(&raw.shape, items) } else { items };
+        Ok(BytesArray { shape: raw.shape, items })
+    }
+}
+
+impl PyType for StrArray {
+    fn py_type(_: &mut PyModuleBuilder) -> TypeHint {
+        TypeHint::class("numpy", "ndarray")
+    }
+}
+
+impl PyType for BytesArray {
+    fn py_type(_: &mut PyModuleBuilder) -> TypeHint {
+        TypeHint::class("numpy", "ndarray")
+    }
+}
+
+/// [`fortran_to_c`] for elements that are not `Copy`.
+fn fortran_to_c_vec<T: Clone>(shape: &[usize], data: Vec<T>) -> Vec<T> {
+    let order: Vec<usize> = fortran_to_c(shape, (0..data.len()).collect());
+    order.into_iter().map(|i| data[i].clone()).collect()
+}
+
 /// `with = "pickle_core::numpy::vec"`: a `Vec<T>` written as a 1-D
 /// `numpy.ndarray` and read from any NumPy array of that element type
 /// (flattened in C order).

@@ -39,10 +39,14 @@ macro_rules! via_core {
 
 #[cfg(feature = "chrono")]
 mod chrono_0;
+#[cfg(feature = "half")]
+mod half_2;
 #[cfg(feature = "indexmap")]
 mod indexmap_2;
 #[cfg(feature = "jiff")]
 mod jiff_1;
+#[cfg(feature = "ndarray")]
+mod ndarray_0;
 #[cfg(feature = "num-complex")]
 mod num_complex_0;
 #[cfg(feature = "rust_decimal")]
