@@ -11,6 +11,17 @@ pub(crate) enum MemoKey {
     Addr(usize),
     Static(usize, usize),
     Global(usize, usize, usize, usize),
+    /// An object named by a `'static` str (a NumPy dtype): stable for the
+    /// life of the program, so a [`Pickler`](crate::ser::Pickler) keeps it.
+    StaticObject(usize, usize),
+}
+
+impl MemoKey {
+    /// Whether the key names the same thing for the life of the program
+    /// (not an address that may be freed and reused).
+    pub(crate) fn is_stable(self) -> bool {
+        !matches!(self, MemoKey::Addr(_))
+    }
 }
 
 /// A multiplicative hasher for memo keys: they are addresses, not

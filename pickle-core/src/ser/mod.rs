@@ -116,7 +116,12 @@ impl<'w> Encoder<'w> {
     }
 
     /// Encodes one value: header, value, STOP, last frame.
-    pub(crate) fn encode<T: ToPickle + ?Sized>(mut self, value: &T) -> Result<Vec<u8>> {
+    pub(crate) fn encode<T: ToPickle + ?Sized>(self, value: &T) -> Result<Vec<u8>> {
+        self.encode_one(value).map(|enc| enc.out)
+    }
+
+    /// [`encode`](Encoder::encode), giving back the encoder (its memo).
+    fn encode_one<T: ToPickle + ?Sized>(mut self, value: &T) -> Result<Self> {
         if self.proto >= 2 {
             self.out.extend_from_slice(&[op::PROTO, self.proto]);
         }
@@ -131,7 +136,7 @@ impl<'w> Encoder<'w> {
             self.framing = false;
         }
         self.flush()?;
-        Ok(self.out)
+        Ok(self)
     }
 
     /// The protocol being written.
@@ -216,6 +221,22 @@ impl<'w> Encoder<'w> {
     /// [`Encoder::write_rc`] for an `Arc`.
     pub fn write_arc<T: ToPickle + ?Sized>(&mut self, arc: &std::sync::Arc<T>) -> Result<()> {
         self.write_shared(std::sync::Arc::as_ptr(arc) as *const (), |enc| (**arc).to_pickle(enc))
+    }
+
+    /// A value named by a `'static` str (a NumPy dtype), written once per
+    /// pickle (and once per [`Pickler`]) and referenced afterwards.
+    pub(crate) fn write_static_shared(
+        &mut self,
+        name: &'static str,
+        write: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
+        let key = MemoKey::StaticObject(name.as_ptr() as usize, name.len());
+        if let Some(idx) = self.memo_get(key) {
+            self.write_get(idx);
+            return Ok(());
+        }
+        write(self)?;
+        self.memoize(key)
     }
 
     /// Writes a value that may be shared: the first time `identity` is seen
@@ -556,4 +577,97 @@ pub fn to_writer_with<W: io::Write, T: ToPickle + ?Sized>(mut writer: W, value: 
     let rest = Encoder::new(opts, Some(&mut writer))?.encode(value)?;
     debug_assert!(rest.is_empty());
     writer.flush().map_err(Error::from)
+}
+
+/// Writes several pickles to one stream sharing one memo, as Python's
+/// `pickle.Pickler` does when `dump` is called more than once: a class, a
+/// field name or a module written by one pickle is a memo reference in the
+/// next, so the stream reads back with one `pickle.Unpickler` (or a
+/// [`Decoder`](crate::Decoder) with [`keep_memo`](crate::Decoder::keep_memo)),
+/// not pickle by pickle. [`clear_memo`](Pickler::clear_memo) starts over, as
+/// `Pickler.clear_memo()` does.
+///
+/// What an `Rc` or `Arc` shares is shared within one pickle only: the
+/// memo keeps no value alive between pickles (CPython's does), so an
+/// address seen in one pickle may be another value in the next.
+///
+/// ```
+/// use pickle_core::{Decoder, Pickler};
+///
+/// let mut out = Vec::new();
+/// let mut pickler = Pickler::new(&mut out);
+/// pickler.dump(&vec!["a", "b"])?;
+/// pickler.dump(&7u8)?;
+/// drop(pickler);
+/// let mut decoder = Decoder::from_slice(&out).keep_memo(true);
+/// let first: Vec<String> = decoder.decode()?;
+/// let second: u8 = decoder.decode()?;
+/// assert_eq!((first.len(), second), (2, 7));
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+pub struct Pickler<W: io::Write> {
+    writer: W,
+    opts: EncodeOptions,
+    memo: AddrMap<MemoKey, u32>,
+    memo_next: u32,
+    modules: HashMap<Box<str>, u32>,
+}
+
+impl<W: io::Write> std::fmt::Debug for Pickler<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pickler").field("protocol", &self.opts.protocol).field("memo_len", &self.memo_next).finish()
+    }
+}
+
+impl<W: io::Write> Pickler<W> {
+    /// A pickler writing protocol 4 to `writer`.
+    pub fn new(writer: W) -> Pickler<W> {
+        Pickler::with_options(writer, EncodeOptions::default())
+    }
+
+    /// A pickler with options.
+    pub fn with_options(writer: W, opts: EncodeOptions) -> Pickler<W> {
+        Pickler { writer, opts, memo: AddrMap::default(), memo_next: 0, modules: HashMap::new() }
+    }
+
+    /// Writes one pickle of `value`, referring to what earlier pickles
+    /// memoized.
+    pub fn dump<T: ToPickle + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let mut enc = Encoder::new(self.opts, Some(&mut self.writer))?;
+        enc.memo = std::mem::take(&mut self.memo);
+        enc.memo_next = self.memo_next;
+        enc.modules = std::mem::take(&mut self.modules);
+        let next = enc.memo_next;
+        match enc.encode_one(value) {
+            Ok(mut enc) => {
+                // Addresses may be freed and reused after this pickle: keep
+                // only what names the same thing for good.
+                enc.memo.retain(|k, _| k.is_stable());
+                self.memo = std::mem::take(&mut enc.memo);
+                self.memo_next = enc.memo_next;
+                self.modules = std::mem::take(&mut enc.modules);
+                drop(enc);
+                self.writer.flush().map_err(Error::from)
+            }
+            Err(e) => {
+                // What the failed pickle wrote is in the stream; its memo
+                // entries are not known to be there.
+                self.memo_next = next;
+                self.clear_memo();
+                Err(e)
+            }
+        }
+    }
+
+    /// Forgets everything memoized: the next pickle stands on its own.
+    pub fn clear_memo(&mut self) {
+        self.memo.clear();
+        self.modules.clear();
+        self.memo_next = 0;
+    }
+
+    /// The writer.
+    pub fn into_inner(self) -> W {
+        self.writer
+    }
 }

@@ -10,7 +10,7 @@
 //! ```
 //! use pickle_core::decimal::Decimal;
 //!
-//! let d: Decimal = "-1.50E+999999".parse()?;
+//! let d: Decimal = "-1.50E+999999".parse().expect("a Decimal literal");
 //! let bytes = pickle_core::to_vec(&d)?; // pickle.loads(bytes) == Decimal('-1.50E+999999')
 //! let back: Decimal = pickle_core::from_slice(&bytes)?;
 //! assert_eq!((back.to_string(), back.exponent()), ("-1.50E+999999".into(), Some(999_997)));

@@ -203,7 +203,7 @@ fn write_array<T: Element>(enc: &mut Encoder<'_>, shape: &[usize], data: &[T]) -
 /// order, which every NumPy from 1.x loads; memoized once per pickle and
 /// dtype, as NumPy's dtype objects are shared.
 pub(crate) fn write_dtype(enc: &mut Encoder<'_>, dtype: &'static str) -> Result<()> {
-    enc.write_shared(dtype.as_ptr().cast(), |enc| {
+    enc.write_static_shared(dtype, |enc| {
         enc.write_class("numpy", "dtype")?;
         enc.write_tuple_raw(1, |enc| enc.write_static_str(dtype))?;
         enc.write_reduce()

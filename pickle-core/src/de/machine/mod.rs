@@ -49,6 +49,29 @@ pub(crate) struct Machine<'a, 'o> {
 
 type Res<T> = Result<T>;
 
+/// What the next pickle of a stream starts from when the memo is kept
+/// across pickles (`Decoder::keep_memo`): the graph built so far, the memo
+/// that refers into it, and the allocation charged.
+#[derive(Default)]
+pub(crate) struct Carried<'a> {
+    value: Value<'a>,
+    memo: Memo,
+    used: u64,
+}
+
+impl<'a> Carried<'a> {
+    /// The graph: every pickle's nodes so far.
+    pub(crate) fn value(&self) -> &Value<'a> {
+        &self.value
+    }
+}
+
+impl std::fmt::Debug for Carried<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Carried").field("nodes", &self.value.node_count()).field("memo", &self.memo.len()).finish()
+    }
+}
+
 impl<'a, 'o> Machine<'a, 'o> {
     pub(crate) fn new(opts: &'o DecodeOptions, input_len: Option<u64>) -> Self {
         Machine {
@@ -168,6 +191,22 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     /// Runs until STOP and returns the graph with its root set.
+    /// A machine that continues from an earlier pickle's graph and memo.
+    pub(crate) fn resume(opts: &'o DecodeOptions, input_len: Option<u64>, carried: Carried<'a>) -> Self {
+        let mut m = Machine::new(opts, input_len);
+        m.value = carried.value;
+        m.memo = carried.memo;
+        m.used = carried.used;
+        m
+    }
+
+    /// Runs until STOP; the root and what the next pickle continues from.
+    pub(crate) fn run_carrying<I: Input<'a>>(mut self, input: &mut I) -> Res<(Item, Carried<'a>)> {
+        let root = self.run_loop(input)?;
+        self.value.set_root(root);
+        Ok((root, Carried { value: self.value, memo: self.memo, used: self.used }))
+    }
+
     pub(crate) fn run<I: Input<'a>>(mut self, input: &mut I) -> Res<Value<'a>> {
         let root = self.run_loop(input)?;
         self.value.set_root(root);
