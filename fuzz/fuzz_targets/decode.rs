@@ -43,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
     streams_like_the_graph::<std::collections::HashMap<String, Vec<i64>>>(data, &opts, sliced.as_ref());
     let _ = pickle_core::from_slice_with::<Option<std::collections::BTreeMap<String, Vec<i64>>>>(data, opts.clone());
     let _ = pickle_core::from_reader_with::<_, (Vec<u8>, Option<bool>, i128)>(data, opts.clone());
+    vocabulary::decode_all(data, &opts);
     if let Ok(value) = sliced {
         round_trip(&value);
     }
@@ -127,5 +128,71 @@ fn zero_buffer_indices(value: &mut Value<'_>) {
         if let Node::Buffer { index, .. } = value.node_mut(id) {
             *index = 0;
         }
+    }
+}
+
+/// Typed decoding into every type that maps a Python type, alone and as
+/// the fields of one derived struct: errors are fine, panics are not.
+mod vocabulary {
+    use pickle_core::collections::{Counter, DefaultDict, Deque, OrderedDict};
+    use pickle_core::datetime::{Date, DateTime, Time, TimeDelta, TzInfo};
+    use pickle_core::numpy::{BytesArray, DateTime64Array, NdArray, Scalar, StrArray, TimeDelta64Array};
+    use pickle_core::{DecodeOptions, Pickle};
+
+    #[derive(Pickle, Debug)]
+    #[pickle(module = "fuzz")]
+    pub struct Everything {
+        date: Date,
+        time: Time,
+        datetime: DateTime,
+        delta: TimeDelta,
+        tz: TzInfo,
+        duration: std::time::Duration,
+        system: std::time::SystemTime,
+        decimal: pickle_core::decimal::Decimal,
+        uuid: pickle_core::uuid::Uuid,
+        path: std::path::PathBuf,
+        ordered: OrderedDict<String, i64>,
+        default: DefaultDict<String, Vec<i64>>,
+        counter: Counter<String>,
+        deque: Deque<i64>,
+        floats: NdArray<f64>,
+        bools: NdArray<bool>,
+        scalar: Scalar<f32>,
+        times: DateTime64Array,
+        deltas: TimeDelta64Array,
+        strs: StrArray,
+        bytes: BytesArray,
+        chrono_utc: chrono::DateTime<chrono::Utc>,
+        chrono_fixed: chrono::DateTime<chrono::FixedOffset>,
+        chrono_naive: chrono::NaiveDateTime,
+        chrono_delta: chrono::TimeDelta,
+        jiff_zoned: jiff::ZonedDateTime,
+        jiff_timestamp: jiff::Timestamp,
+        jiff_duration: jiff::SignedDuration,
+        rust_decimal: rust_decimal::Decimal,
+        uuid_crate: uuid::Uuid,
+        index_map: indexmap::IndexMap<String, i64>,
+        index_set: indexmap::IndexSet<i64>,
+        complex: num_complex::Complex<f64>,
+        complex_array: NdArray<num_complex::Complex<f32>>,
+        half: NdArray<half::f16>,
+        array: ndarray::ArrayD<f64>,
+        matrix: ndarray::Array2<i32>,
+    }
+
+    fn one<T: for<'a> pickle_core::FromPickle<'a>>(data: &[u8], opts: &DecodeOptions) {
+        let _ = pickle_core::from_slice_with::<T>(data, opts.clone());
+    }
+
+    pub fn decode_all(data: &[u8], opts: &DecodeOptions) {
+        one::<Everything>(data, opts);
+        one::<Vec<DateTime>>(data, opts);
+        one::<(Date, Time, TimeDelta, TzInfo, std::time::SystemTime)>(data, opts);
+        one::<Vec<pickle_core::decimal::Decimal>>(data, opts);
+        one::<(pickle_core::uuid::Uuid, std::path::PathBuf, OrderedDict<String, i64>, Deque<i64>)>(data, opts);
+        one::<(NdArray<f64>, StrArray, BytesArray, DateTime64Array)>(data, opts);
+        one::<(chrono::DateTime<chrono::Utc>, jiff::ZonedDateTime, rust_decimal::Decimal, uuid::Uuid)>(data, opts);
+        one::<(ndarray::ArrayD<f64>, Vec<num_complex::Complex<f64>>, Vec<f64>, Vec<i64>, Vec<bool>)>(data, opts);
     }
 }

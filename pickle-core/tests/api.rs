@@ -42,6 +42,56 @@ fn every_public_mapped_type_implements_all_three_traits() {
     assert_mapping::<(String, char, (), Option<u8>, Vec<u8>, [u8; 4], VecDeque<i64>, Box<String>)>();
     assert_mapping::<(HashMap<String, i64>, BTreeMap<i64, f64>, HashSet<u32>, BTreeSet<String>)>();
     assert_mapping::<(Rc<String>, Arc<Vec<f64>>)>();
+    assert_mapping::<(NdArray<bool>, pickle_core::numpy::Scalar<f64>, pickle_core::numpy::Scalar<bool>)>();
+    {
+        use pickle_core::numpy::{BytesArray, DateTime64Array, StrArray, TimeDelta64Array};
+        assert_mapping::<(DateTime64Array, TimeDelta64Array, StrArray, BytesArray)>();
+    }
+    {
+        use pickle_core::datetime::{Date, DateTime, Time, TimeDelta, TzInfo};
+        assert_mapping::<(Date, Time, DateTime, TimeDelta, TzInfo, std::time::Duration, std::time::SystemTime)>();
+    }
+    assert_mapping::<(pickle_core::decimal::Decimal, pickle_core::uuid::Uuid, std::path::PathBuf)>();
+    {
+        use pickle_core::collections::{Counter, DefaultDict, Deque, OrderedDict};
+        assert_mapping::<(OrderedDict<String, i64>, DefaultDict<String, Vec<i64>>, Counter<String>, Deque<f64>)>();
+    }
+}
+
+/// The types of other crates, each behind its feature (the workspace's
+/// `tests` crate enables them all, so `cargo test --workspace` checks every one).
+#[test]
+fn every_integration_implements_all_three_traits() {
+    #[cfg(feature = "chrono")]
+    assert_mapping::<(
+        chrono::NaiveDate,
+        chrono::NaiveTime,
+        chrono::NaiveDateTime,
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::FixedOffset>,
+        chrono::TimeDelta,
+    )>();
+    #[cfg(feature = "jiff")]
+    assert_mapping::<(
+        jiff::civil::Date,
+        jiff::civil::Time,
+        jiff::civil::DateTime,
+        jiff::Timestamp,
+        jiff::ZonedDateTime,
+        jiff::SignedDuration,
+    )>();
+    #[cfg(feature = "uuid")]
+    assert_mapping::<uuid::Uuid>();
+    #[cfg(feature = "rust_decimal")]
+    assert_mapping::<rust_decimal::Decimal>();
+    #[cfg(feature = "indexmap")]
+    assert_mapping::<(indexmap::IndexMap<String, i64>, indexmap::IndexSet<i64>)>();
+    #[cfg(feature = "num-complex")]
+    assert_mapping::<(num_complex::Complex<f64>, num_complex::Complex<f32>, NdArray<num_complex::Complex64>)>();
+    #[cfg(feature = "half")]
+    assert_mapping::<(half::f16, NdArray<half::f16>)>();
+    #[cfg(feature = "ndarray")]
+    assert_mapping::<(ndarray::Array1<f64>, ndarray::ArrayD<i32>)>();
 }
 
 #[derive(Pickle, Debug, PartialEq)]
