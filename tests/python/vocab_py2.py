@@ -3,10 +3,11 @@
   python2.7 vocab_py2.py DIR   writes CASE.pN.pickle at protocols 0-2
 
 The cases are those of vocab.py that Python 2 has (naive datetimes, no
-timezone class), under the same names and with the same values, so the Rust
+timezone class; no dicts, whose order differs in Python 2), under the same names and with the same values, so the Rust
 values of vocab.py's cases read them (with encoding="latin1", as Python 3
 reads such pickles).
 """
+import collections
 import datetime as D
 import decimal
 import os
@@ -29,6 +30,10 @@ CASES = {
     "decimal_snan": lambda: decimal.Decimal("-sNaN123"),
     "uuid": lambda: uuid.UUID("12345678-1234-5678-1234-567812345678"),
     "complex": lambda: complex(1.5, -2.0),
+    "ordered_dict": lambda: collections.OrderedDict([("b", 1), ("a", 2)]),
+    "deque": lambda: collections.deque([1, 2, 3]),
+    "deque_maxlen": lambda: collections.deque([1, 2, 3], maxlen=5),
+    "set": lambda: set([1, 2, 3]),
 }
 
 

@@ -251,6 +251,13 @@ fn we_read_what_numpy_1_and_2_pickle_at_every_protocol() {
             assert!(err.message().starts_with("expected an array of 2 dimensions, found 3"), "{err}");
         }
 
+        // A list of NumPy scalars reads as a Vec of primitives, streamed or not.
+        let mut cmd = pickle_test_support::python_at(&python, &[]);
+        cmd.arg("-c").arg("import numpy as np, pickle, sys\nsys.stdout.buffer.write(pickle.dumps([np.float64(1.5), np.float32(2.5), np.int64(3)], 4))");
+        let list = pickle_test_support::run_ok(cmd, b"");
+        assert_eq!(pickle_core::from_slice::<Vec<f64>>(&list).unwrap(), [1.5, 2.5, 3.0], "{venv}");
+        assert_eq!(pickle_core::from_reader::<_, Vec<f64>>(&list[..]).unwrap(), [1.5, 2.5, 3.0], "{venv}");
+
         // The wrong element type is a mismatch that names both dtypes, at the dtype's offset.
         let bytes = std::fs::read(dir.join("array.i8.one.p4.pickle")).unwrap();
         let err = pickle_core::from_slice::<NdArray<f64>>(&bytes).unwrap_err();
