@@ -227,6 +227,46 @@ impl<'c, 'a> Context<'c, 'a> {
         super::collections::pairs(self.value, item).ok_or_else(|| self.mismatch(item, "a dict"))
     }
 
+    /// Builds a map from the pairs of a dict (or `OrderedDict`, ...): `new`
+    /// makes it for the number of pairs, `insert` adds each decoded pair in
+    /// order.
+    pub fn decode_dict<M, K, V>(
+        &mut self,
+        item: Item,
+        new: impl FnOnce(usize) -> M,
+        mut insert: impl FnMut(&mut M, K, V),
+    ) -> Result<M>
+    where
+        K: FromPickle<'a>,
+        V: FromPickle<'a>,
+    {
+        let pairs = self.dict(item)?;
+        let mut map = new(pairs.len());
+        for &(k, v) in pairs.iter() {
+            let k = self.decode(k)?;
+            insert(&mut map, k, self.decode(v)?);
+        }
+        Ok(map)
+    }
+
+    /// Builds a collection from the items of a sequence (see
+    /// [`sequence`](Context::sequence)): `new` makes it for the number of
+    /// items, `insert` adds each decoded item in order.
+    pub fn decode_items<M, T: FromPickle<'a>>(
+        &mut self,
+        item: Item,
+        expected: &str,
+        new: impl FnOnce(usize) -> M,
+        mut insert: impl FnMut(&mut M, T),
+    ) -> Result<M> {
+        let items = self.sequence(item, expected)?;
+        let mut out = new(items.len());
+        for &it in items.iter() {
+            insert(&mut out, self.decode(it)?);
+        }
+        Ok(out)
+    }
+
     /// The str an item holds.
     pub fn str(&self, item: Item) -> Result<&'c str> {
         match self.value.get(item) {

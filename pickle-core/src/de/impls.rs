@@ -298,12 +298,13 @@ where
     S: BuildHasher + Default,
 {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        let pairs = cx.dict(item)?;
-        let mut map = HashMap::with_capacity_and_hasher(pairs.len(), S::default());
-        for &(k, v) in pairs.iter() {
-            map.insert(cx.decode(k)?, cx.decode(v)?);
-        }
-        Ok(map)
+        cx.decode_dict(
+            item,
+            |n| HashMap::with_capacity_and_hasher(n, S::default()),
+            |m, k, v| {
+                m.insert(k, v);
+            },
+        )
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
@@ -316,12 +317,13 @@ where
 
 impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap<K, V> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        let pairs = cx.dict(item)?;
-        let mut map = BTreeMap::new();
-        for &(k, v) in pairs.iter() {
-            map.insert(cx.decode(k)?, cx.decode(v)?);
-        }
-        Ok(map)
+        cx.decode_dict(
+            item,
+            |_| BTreeMap::new(),
+            |m, k, v| {
+                m.insert(k, v);
+            },
+        )
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
@@ -337,23 +339,27 @@ where
     S: BuildHasher + Default,
 {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        let items = cx.sequence(item, "a set")?;
-        let mut set = HashSet::with_capacity_and_hasher(items.len(), S::default());
-        for &it in items.iter() {
-            set.insert(cx.decode(it)?);
-        }
-        Ok(set)
+        cx.decode_items(
+            item,
+            "a set",
+            |n| HashSet::with_capacity_and_hasher(n, S::default()),
+            |s, x| {
+                s.insert(x);
+            },
+        )
     }
 }
 
 impl<'a, T: FromPickle<'a> + Ord> FromPickle<'a> for BTreeSet<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        let items = cx.sequence(item, "a set")?;
-        let mut set = BTreeSet::new();
-        for &it in items.iter() {
-            set.insert(cx.decode(it)?);
-        }
-        Ok(set)
+        cx.decode_items(
+            item,
+            "a set",
+            |_| BTreeSet::new(),
+            |s, x| {
+                s.insert(x);
+            },
+        )
     }
 }
 

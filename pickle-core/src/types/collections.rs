@@ -106,12 +106,7 @@ impl<T: ToPickle> ToPickle for Deque<T> {
 }
 
 fn pairs<'a, K: FromPickle<'a>, V: FromPickle<'a>>(cx: &mut Context<'_, 'a>, item: Item) -> Result<Vec<(K, V)>> {
-    let pairs = cx.dict(item)?;
-    let mut out = Vec::with_capacity(pairs.len());
-    for &(k, v) in pairs.iter() {
-        out.push((cx.decode(k)?, cx.decode(v)?));
-    }
-    Ok(out)
+    cx.decode_dict(item, Vec::with_capacity, |out, k, v| out.push((k, v)))
 }
 
 impl<'a, K: FromPickle<'a>, V: FromPickle<'a>> FromPickle<'a> for OrderedDict<K, V> {

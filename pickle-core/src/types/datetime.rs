@@ -377,6 +377,15 @@ impl TimeDelta {
     }
 }
 
+/// For the integrations: an error message unless `tz` is `None` (the
+/// Rust type is naive; `what` names the Python type).
+pub(crate) fn require_naive(tz: Option<&TzInfo>, what: &str) -> std::result::Result<(), String> {
+    match tz {
+        None => Ok(()),
+        Some(tz) => Err(format!("expected a naive {what}, found one with tzinfo {tz:?}")),
+    }
+}
+
 // ----- writing ---------------------------------------------------------------
 
 fn write_tz(enc: &mut Encoder<'_>, tz: &TzInfo) -> Result<()> {

@@ -171,11 +171,12 @@ pub(crate) fn raw_bytes<T: Element>(items: &[T]) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// Writes `numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), b'b')`
-/// with the state `(1, shape, dtype, False, data)`, as NumPy does.
-pub(crate) fn write_array_bytes(
+/// with the state `(1, shape, dtype, False, data)`, as NumPy does;
+/// `dtype` writes the dtype.
+fn write_reconstruct(
     enc: &mut Encoder<'_>,
     shape: &[usize],
-    dtype: &'static str,
+    dtype: impl FnOnce(&mut Encoder<'_>) -> Result<()>,
     data: &[u8],
 ) -> Result<()> {
     enc.write_class("numpy.core.multiarray", "_reconstruct")?;
@@ -188,7 +189,7 @@ pub(crate) fn write_array_bytes(
     enc.write_tuple_raw(5, |enc| {
         enc.write_i64(1)?;
         enc.write_tuple_raw(shape.len(), |enc| shape.iter().try_for_each(|&d| enc.write_u64(d as u64)))?;
-        write_dtype(enc, dtype)?;
+        dtype(enc)?;
         enc.write_bool(false)?;
         enc.write_bytes(data)
     })?;
@@ -196,7 +197,7 @@ pub(crate) fn write_array_bytes(
 }
 
 fn write_array<T: Element>(enc: &mut Encoder<'_>, shape: &[usize], data: &[T]) -> Result<()> {
-    write_array_bytes(enc, shape, T::DTYPE, &raw_bytes(data))
+    write_reconstruct(enc, shape, |enc| write_dtype(enc, T::DTYPE), &raw_bytes(data))
 }
 
 /// `numpy.dtype('<f8')`: NumPy's public constructor with an explicit byte
@@ -406,21 +407,7 @@ fn write_dynamic_dtype(enc: &mut Encoder<'_>, dtype: &str) -> Result<()> {
 /// `_reconstruct` + `BUILD` for an array whose dtype string is made at run
 /// time.
 fn write_array_dynamic(enc: &mut Encoder<'_>, shape: &[usize], dtype: &str, data: &[u8]) -> Result<()> {
-    enc.write_class("numpy.core.multiarray", "_reconstruct")?;
-    enc.write_tuple_raw(3, |enc| {
-        enc.write_class("numpy", "ndarray")?;
-        enc.write_tuple_raw(1, |enc| enc.write_i64(0))?;
-        enc.write_bytes(b"b")
-    })?;
-    enc.write_reduce()?;
-    enc.write_tuple_raw(5, |enc| {
-        enc.write_i64(1)?;
-        enc.write_tuple_raw(shape.len(), |enc| shape.iter().try_for_each(|&d| enc.write_u64(d as u64)))?;
-        write_dynamic_dtype(enc, dtype)?;
-        enc.write_bool(false)?;
-        enc.write_bytes(data)
-    })?;
-    enc.write_build()
+    write_reconstruct(enc, shape, |enc| write_dynamic_dtype(enc, dtype), data)
 }
 
 /// The unit of a `datetime64` or `timedelta64` array.

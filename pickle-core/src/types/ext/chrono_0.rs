@@ -48,13 +48,6 @@ fn naive_from_py(t: &py::DateTime) -> std::result::Result<NaiveDateTime, String>
     Ok(NaiveDateTime::new(date_from_py(t.date())?, time_from_py(t.time())?))
 }
 
-fn require_naive(t: &py::DateTime, what: &str) -> std::result::Result<(), String> {
-    match t.tz() {
-        None => Ok(()),
-        Some(tz) => Err(format!("expected a naive {what}, found one with tzinfo {tz:?}")),
-    }
-}
-
 via_core!(NaiveDate, py::Date, "datetime", "date", to = date_to_py, from = date_from_py);
 
 via_core!(
@@ -63,9 +56,9 @@ via_core!(
     "datetime",
     "time",
     to = time_to_py,
-    from = |t| match t.tz() {
-        None => time_from_py(&t),
-        Some(tz) => Err(format!("expected a naive datetime.time, found one with tzinfo {tz:?}")),
+    from = |t| {
+        py::require_naive(t.tz(), "datetime.time")?;
+        time_from_py(&t)
     },
 );
 
@@ -76,7 +69,7 @@ via_core!(
     "datetime",
     to = naive_to_py,
     from = |t| {
-        require_naive(&t, "datetime.datetime")?;
+        py::require_naive(t.tz(), "datetime.datetime")?;
         naive_from_py(&t)
     },
 );

@@ -32,12 +32,13 @@ where
     S: BuildHasher + Default,
 {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        let pairs = cx.dict(item)?;
-        let mut map = IndexMap::with_capacity_and_hasher(pairs.len(), S::default());
-        for &(k, v) in pairs.iter() {
-            map.insert(cx.decode(k)?, cx.decode(v)?);
-        }
-        Ok(map)
+        cx.decode_dict(
+            item,
+            |n| IndexMap::with_capacity_and_hasher(n, S::default()),
+            |m, k, v| {
+                m.insert(k, v);
+            },
+        )
     }
 }
 
@@ -47,12 +48,14 @@ where
     S: BuildHasher + Default,
 {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        let items = cx.sequence(item, "a set")?;
-        let mut set = IndexSet::with_capacity_and_hasher(items.len(), S::default());
-        for &it in items.iter() {
-            set.insert(cx.decode(it)?);
-        }
-        Ok(set)
+        cx.decode_items(
+            item,
+            "a set",
+            |n| IndexSet::with_capacity_and_hasher(n, S::default()),
+            |s, x| {
+                s.insert(x);
+            },
+        )
     }
 }
 

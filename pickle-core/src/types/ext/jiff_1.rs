@@ -48,13 +48,6 @@ fn datetime_from_py(t: &py::DateTime) -> Conversion<DateTime> {
     Ok(DateTime::from_parts(date_from_py(t.date())?, time_from_py(t.time())?))
 }
 
-fn naive_only<T>(t: &py::DateTime, what: &str, then: impl FnOnce() -> Conversion<T>) -> Conversion<T> {
-    match t.tz() {
-        None => then(),
-        Some(tz) => Err(format!("expected a naive {what}, found one with tzinfo {tz:?}")),
-    }
-}
-
 via_core!(Date, py::Date, "datetime", "date", to = date_to_py, from = |d| date_from_py(d));
 
 via_core!(
@@ -63,9 +56,9 @@ via_core!(
     "datetime",
     "time",
     to = time_to_py,
-    from = |t| match t.tz() {
-        None => time_from_py(&t),
-        Some(tz) => Err(format!("expected a naive datetime.time, found one with tzinfo {tz:?}")),
+    from = |t| {
+        py::require_naive(t.tz(), "datetime.time")?;
+        time_from_py(&t)
     },
 );
 
@@ -75,7 +68,10 @@ via_core!(
     "datetime",
     "datetime",
     to = datetime_to_py,
-    from = |t| naive_only(&t, "datetime.datetime", || datetime_from_py(&t)),
+    from = |t| {
+        py::require_naive(t.tz(), "datetime.datetime")?;
+        datetime_from_py(&t)
+    },
 );
 
 fn with_tz(t: py::DateTime, tz: TzInfo, fold: bool) -> py::DateTime {
