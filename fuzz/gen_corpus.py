@@ -84,7 +84,38 @@ def objects():
         datetime.datetime(2024, 1, 2, 3, 4, 5, 6), datetime.date(2020, 2, 29),
         datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc), decimal.Decimal("3.14"),
         collections.OrderedDict(a=1), collections.Counter("abca"), range(3), slice(1, 2),
+    ] + vocabulary()
+
+
+def vocabulary():
+    """The types pickle-core maps (datetime, decimal, uuid, pathlib,
+    collections, numpy when installed), for the typed decodes."""
+    import uuid
+
+    out = [
+        datetime.time(12, 30, 1, 5, fold=1), datetime.timedelta(days=-1, seconds=5),
+        datetime.timezone(datetime.timedelta(hours=-3), "BRT"), decimal.Decimal("-sNaN12"),
+        decimal.Decimal("1.23E+999"), uuid.UUID(int=2**100, is_safe=uuid.SafeUUID.safe),
+        pathlib.PurePosixPath("/a/b"), collections.deque([1, 2], maxlen=4),
+        collections.defaultdict(list, {"a": [1]}),
     ]
+    try:
+        import zoneinfo
+
+        out.append(datetime.datetime(2024, 10, 27, 2, 30, fold=1, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")))
+    except ImportError:
+        pass
+    try:
+        import numpy as np
+
+        out += [
+            np.arange(6.0).reshape(2, 3), np.asfortranarray(np.arange(6).reshape(2, 3)), np.float64(1.5),
+            np.array(["a", "bc"]), np.array([b"x"]), np.array(["2024-01-01"], dtype="M8[ns]"),
+            np.array([1 + 2j], dtype="c8"), np.array([True, False]), np.float16(0.5),
+        ]
+    except ImportError:
+        pass
+    return out
 
 
 def main():
