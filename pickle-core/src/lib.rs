@@ -49,7 +49,7 @@ pub use options::{DecodeOptions, EncodeOptions, Limits, StringEncoding};
 pub use pyclass::{PyClass, PyModuleBuilder, PyType, TypeHint};
 pub use ser::{Encoder, Pickler, StateWriter, ToPickle, TupleWriter, to_vec, to_vec_with, to_writer, to_writer_with};
 pub use types::builtins::{ByteArray, Bytes};
-pub use types::{collections, datetime, decimal, numpy, uuid};
+pub use types::{collections, datetime, decimal, numpy, pandas, uuid};
 pub use value::{BigInt, Construct, Global, Item, Node, NodeId, Object, Value};
 
 /// The num-bigint crate, whose [`BigInt`] holds Python ints beyond `i128`

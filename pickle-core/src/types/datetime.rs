@@ -379,6 +379,7 @@ impl TimeDelta {
 
 /// For the integrations: an error message unless `tz` is `None` (the
 /// Rust type is naive; `what` names the Python type).
+#[cfg(any(feature = "chrono", feature = "jiff"))]
 pub(crate) fn require_naive(tz: Option<&TzInfo>, what: &str) -> std::result::Result<(), String> {
     match tz {
         None => Ok(()),

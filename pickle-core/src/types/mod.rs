@@ -11,5 +11,6 @@ pub mod datetime;
 pub mod decimal;
 mod ext;
 pub mod numpy;
+pub mod pandas;
 mod pathlib;
 pub mod uuid;

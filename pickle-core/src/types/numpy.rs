@@ -247,6 +247,8 @@ pub(crate) struct RawArray<'c> {
     pub dtype_item: Item,
     pub fortran: bool,
     pub bytes: std::borrow::Cow<'c, [u8]>,
+    /// The items of an object-dtype array (its data is a list), else empty.
+    pub objects: &'c [Item],
 }
 
 /// Reads every form NumPy and pickle-rs write: `_reconstruct` + `BUILD`
@@ -295,12 +297,23 @@ pub(crate) fn read_raw<'c>(cx: &mut Context<'c, '_>, item: Item) -> Result<RawAr
             Some(b) => std::borrow::Cow::Owned(b),
             None => return Err(cx.error(data, "the array's data is a str with characters beyond latin-1")),
         },
-        Some(Node::List(_)) if dt.kind == b'O' => {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                v.offset(item),
-                "an object-dtype numpy array holds Python objects; read it as a Value".into(),
-            ));
+        Some(Node::List(items)) if dt.kind == b'O' => {
+            let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+            if count != Some(items.len()) {
+                return Err(cx.error(
+                    data,
+                    format_args!("the object array's shape {shape:?} needs other than the {} items given", items.len()),
+                ));
+            }
+            let fortran = fortran && shape.len() > 1;
+            return Ok(RawArray {
+                shape,
+                dtype: dt,
+                dtype_item: dtype,
+                fortran,
+                bytes: std::borrow::Cow::Borrowed(&[]),
+                objects: items,
+            });
         }
         _ => return Err(cx.mismatch(data, "the array's data as bytes")),
     };
@@ -316,7 +329,7 @@ pub(crate) fn read_raw<'c>(cx: &mut Context<'c, '_>, item: Item) -> Result<RawAr
         ));
     }
     let fortran = fortran && shape.len() > 1;
-    Ok(RawArray { shape, dtype: dt, dtype_item: dtype, fortran, bytes })
+    Ok(RawArray { shape, dtype: dt, dtype_item: dtype, fortran, bytes, objects: &[] })
 }
 
 /// Reorders elements given in Fortran (column-major) order into C order.
