@@ -102,6 +102,8 @@ def check(src):
 
 
 class Reduce:
+    """An object pickled as `func(*args)`."""
+
     def __init__(self, func, *args):
         self.func, self.args = func, args
 
@@ -109,65 +111,67 @@ class Reduce:
         return self.func, self.args
 
 
+def block_offset(data):
+    """The offset of the REDUCE that calls the first `_unpickle_block`, found
+    by Python's own (pure-Python) unpickler as it loads `data`."""
+    import io
+
+    class Locate(pickle._Unpickler):
+        found = None
+
+        def load_reduce(self):
+            if self.found is None and getattr(self.stack[-2], "__name__", "") == "_unpickle_block":
+                self.found = self._file.tell() - 1
+            pickle._Unpickler.load_reduce(self)
+
+        dispatch = dict(pickle._Unpickler.dispatch)
+        dispatch[pickle.REDUCE[0]] = load_reduce
+
+    f = io.BytesIO(data)
+    u = Locate(f)
+    u._file = f
+    try:
+        u.load()
+    except Exception:  # the frame is malformed: Python may refuse it later
+        pass
+    return u.found
+
+
 def bad(out):
-    """Frames whose pickles disagree with themselves, written in the form
-    pandas writes good ones; prints `NAME OFFSET` of the opcode at fault."""
-    import pickletools
+    """Frames whose blocks disagree with their axes, in the form pandas
+    writes good ones (protocol 2, unframed, so offsets are file positions);
+    prints `NAME OFFSET` with the offset of the block at fault."""
+    import copyreg
+    import io
 
     from pandas._libs.internals import _unpickle_block
     from pandas.core.internals.managers import BlockManager
 
-    def frame(blocks, axes):
-        df = pd.DataFrame.__new__(pd.DataFrame)
-        return df, Reduce(BlockManager, tuple(blocks), axes)
-
     cols = pd.Index(["a", "b"])
-    rows = pd.RangeIndex(0, 3)
-    good_block = Reduce(_unpickle_block, np.zeros((2, 3)), slice(0, 2, 1), 2)
     cases = {
-        # A block of 2 rows x 4 values under an index of 3.
-        "block_shape": (Reduce(_unpickle_block, np.zeros((2, 4)), slice(0, 2, 1), 2), [cols, rows], "REDUCE", 1),
+        # A block of 2 columns x 4 rows under an index of 3.
+        "block_shape": (Reduce(_unpickle_block, np.zeros((2, 4)), slice(0, 2, 1), 2), [cols, pd.RangeIndex(0, 3)]),
         # A block of 2 columns whose placement names 3.
-        "column_count": (Reduce(_unpickle_block, np.zeros((2, 3)), slice(0, 3, 1), 2), [cols, rows], "REDUCE", 1),
-        # The right blocks, and an index of 4 rows.
-        "index_length": (good_block, [cols, pd.RangeIndex(0, 4)], "REDUCE", 1),
+        "column_count": (Reduce(_unpickle_block, np.zeros((2, 3)), slice(0, 3, 1), 2), [cols, pd.RangeIndex(0, 3)]),
+        # A good block, and an index of 4 rows.
+        "index_length": (Reduce(_unpickle_block, np.zeros((2, 3)), slice(0, 2, 1), 2), [cols, pd.RangeIndex(0, 4)]),
     }
-    for name, (block, axes, opname, which) in cases.items():
-        mgr = Reduce(BlockManager, (block,), axes)
-
-        class Frame:
-            def __reduce_ex__(self, protocol):
-                import copyreg
-
-                return copyreg.__newobj__, (pd.DataFrame,), {"_mgr": mgr, "_typ": "dataframe"}
-
-        data = pickle.Pickler.dumps if False else None
-        import io
-
-        buf = io.BytesIO()
+    for name, (block, axes) in cases.items():
+        target = pd.DataFrame.__new__(pd.DataFrame)
+        state = {"_mgr": Reduce(BlockManager, (block,), axes), "_typ": "dataframe", "_metadata": [], "attrs": {}}
 
         class P(pickle.Pickler):
             def reducer_override(self, obj):
-                if isinstance(obj, Frame):
-                    return obj.__reduce_ex__(4)
-                return NotImplemented
-
-        target = pd.DataFrame.__new__(pd.DataFrame)
-
-        class Q(pickle.Pickler):
-            def reducer_override(self, obj):
                 if obj is target:
-                    import copyreg
-
-                    return copyreg.__newobj__, (pd.DataFrame,), {"_mgr": mgr, "_typ": "dataframe"}
+                    return copyreg.__newobj__, (pd.DataFrame,), state
                 return NotImplemented
 
-        Q(buf, 4).dump(target)
+        buf = io.BytesIO()
+        P(buf, 2).dump(target)
         data = buf.getvalue()
-        ops = [pos for op, _, pos in pickletools.genops(data) if op.name == opname]
         with open(os.path.join(out, name + ".pickle"), "wb") as f:
             f.write(data)
-        print(name, ops[which])
+        print(name, block_offset(data))
 
 
 if __name__ == "__main__":

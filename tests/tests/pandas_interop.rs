@@ -217,3 +217,68 @@ fn columns_of_unequal_length_are_an_error() {
     let err = df.with_index(Index::range(3)).unwrap_err();
     assert!(err.message().contains("column \"a\" has 2 values, and the frame 3 rows"), "{err}");
 }
+
+/// Blocks that disagree with their axes, written by pandas' own classes in
+/// the form pandas writes good frames: errors at the block's offset (the
+/// `REDUCE` of its `_unpickle_block`, as Python's unpickler finds it).
+#[test]
+fn blocks_that_disagree_with_their_axes_are_errors_at_the_block() {
+    let Some(python) = pickle_test_support::venv_python("pandas3") else { return };
+    let dir = TempDir::new("pandas-bad");
+    let out = run(&python, "bad", dir.path());
+    let expected = [
+        ("block_shape", "column \"a\" has 4 values and the index 3"),
+        ("column_count", "the block holds 2 columns and its placement names 3"),
+        ("index_length", "column \"a\" has 3 values and the index 4"),
+    ];
+    let mut seen = 0;
+    for line in out.lines() {
+        let (name, offset) = line.split_once(' ').unwrap();
+        let offset: u64 = offset.parse().unwrap();
+        let (_, message) = expected.iter().find(|(n, _)| *n == name).unwrap();
+        let bytes = std::fs::read(dir.path().join(format!("{name}.pickle"))).unwrap();
+        let err = pickle_core::from_slice::<DataFrame>(&bytes).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Mismatch, "{name}: {err}");
+        assert_eq!(err.offset(), Some(offset), "{name}: {err}");
+        assert!(err.message().starts_with(message), "{name}: {err}");
+        seen += 1;
+    }
+    assert_eq!(seen, expected.len());
+}
+
+#[derive(pickle_core::Pickle, Debug, PartialEq)]
+#[pickle(module = "app.runs")]
+struct Run {
+    name: String,
+    history: DataFrame,
+}
+
+/// A DataFrame as a field of a derived struct: the generated module hints
+/// it `pandas.DataFrame`; pandas 3 loads it inside the struct, adds a
+/// column, and writes the struct back.
+#[test]
+fn a_frame_is_a_field_of_a_derived_struct() {
+    let Some(python) = pickle_test_support::venv_python("pandas3") else { return };
+    let dir = TempDir::new("pandas-field");
+    let builder = pickle_core::PyModuleBuilder::new().add::<Run>();
+    builder.write_package(dir.path()).unwrap();
+    let source = builder.render_module("app.runs").unwrap();
+    assert!(source.contains("history: pandas.DataFrame") && source.contains("import pandas\n"), "{source}");
+    let history =
+        DataFrame::from_columns([("step", Column::from(vec![1i64, 2])), ("loss", Column::from(vec![0.5, 0.25]))])
+            .unwrap();
+    let run = Run { name: "r1".into(), history };
+    let script = "import pickle, sys\nimport pandas as pd\nfrom app.runs import Run\n\
+                  r = pickle.loads(sys.stdin.buffer.read())\nassert type(r) is Run and type(r.history) is pd.DataFrame\n\
+                  pd.testing.assert_frame_equal(r.history, pd.DataFrame({'step': [1, 2], 'loss': [0.5, 0.25]}))\n\
+                  r.history['half'] = r.history['loss'] / 2\nfor p in range(2, 6):\n    print(pickle.dumps(r, p).hex())\n";
+    let mut cmd = pickle_test_support::python_at(&python, &[dir.path()]);
+    cmd.arg("-c").arg(script);
+    let out = String::from_utf8(pickle_test_support::run_ok(cmd, &pickle_core::to_vec(&run).unwrap())).unwrap();
+    assert_eq!(out.lines().count(), 4);
+    for line in out.lines() {
+        let back: Run = pickle_core::from_slice(&pickle_test_support::unhex(line)).unwrap();
+        assert_eq!(back.history.column_names(), ["step", "loss", "half"]);
+        assert_eq!(back.history.column("half").and_then(Column::as_f64), Some(&[0.25, 0.125][..]));
+    }
+}
