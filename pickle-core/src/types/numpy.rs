@@ -655,6 +655,122 @@ fn fortran_to_c_vec<T: Clone>(shape: &[usize], data: Vec<T>) -> Vec<T> {
     order.into_iter().map(|i| data[i].clone()).collect()
 }
 
+/// A field of a [`StructArray`]'s structured dtype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructField {
+    /// The field's name.
+    pub name: String,
+    /// Its dtype, as NumPy names it (`<i8`, `<f8`, `|u1`, ...).
+    pub dtype: String,
+    /// Its byte offset in an element.
+    pub offset: usize,
+    kind: u8,
+    size: usize,
+    big_endian: bool,
+}
+
+/// An array of a structured dtype (`np.dtype([('a', '<i8'), ('b', '<f8')])`),
+/// such as the node table of a scikit-learn tree: its fields, in the
+/// dtype's order, and the raw elements, read one field at a time with
+/// [`field`](StructArray::field). Read only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructArray {
+    shape: Vec<usize>,
+    itemsize: usize,
+    fields: Vec<StructField>,
+    bytes: Vec<u8>,
+}
+
+impl StructArray {
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.bytes.len().checked_div(self.itemsize).unwrap_or(0)
+    }
+
+    /// Whether there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The fields, in the dtype's order.
+    pub fn fields(&self) -> &[StructField] {
+        &self.fields
+    }
+
+    /// The values of field `name` in C order, or `None` when there is no
+    /// such field or it is not of element type `T`.
+    pub fn field<T: Element>(&self, name: &str) -> Option<Vec<T>> {
+        let f = self.fields.iter().find(|f| f.name == name)?;
+        if f.kind != T::KIND || f.size != T::SIZE {
+            return None;
+        }
+        Some(
+            self.bytes
+                .chunks_exact(self.itemsize)
+                .map(|e| T::from_bytes(&e[f.offset..f.offset + f.size], f.big_endian))
+                .collect(),
+        )
+    }
+}
+
+impl<'a> FromPickle<'a> for StructArray {
+    fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let raw = read_raw(cx, item)?;
+        let v = cx.value();
+        if raw.dtype.kind != b'V' {
+            return Err(
+                cx.error(raw.dtype_item, format_args!("expected a structured dtype, found {}", raw.dtype.name()))
+            );
+        }
+        let state = v.as_object(raw.dtype_item).and_then(|o| o.state).and_then(|s| v.as_tuple(s));
+        let (names, fields) = match state {
+            Some(&[_, _, _, names, fields, ..]) => (names, fields),
+            _ => return Err(cx.error(raw.dtype_item, "the structured dtype has no field table in its state")),
+        };
+        let names = v.as_tuple(names).ok_or_else(|| cx.mismatch(names, "the dtype's field names"))?;
+        let itemsize = raw.dtype.size;
+        let mut out = Vec::with_capacity(names.len());
+        for &n in names {
+            let name = cx.str(n)?.to_owned();
+            let entry = v.dict_get(fields, &name).ok_or_else(|| cx.error(fields, format_args!("no field {name:?}")))?;
+            let (ft, offset) = match v.as_tuple(entry) {
+                Some(&[ft, Item::Int(off), ..]) if off >= 0 => (ft, off as usize),
+                _ => return Err(cx.error(entry, format_args!("field {name:?} is not (dtype, offset)"))),
+            };
+            let dt = np::dtype(v, ft).map_err(|b| error(cx, b))?;
+            if offset.checked_add(dt.size).is_none_or(|end| end > itemsize) {
+                return Err(cx.error(entry, format_args!("field {name:?} ends beyond the {itemsize}-byte element")));
+            }
+            out.push(StructField {
+                name,
+                dtype: dt.name(),
+                offset,
+                kind: dt.kind,
+                size: dt.size,
+                big_endian: dt.big_endian,
+            });
+        }
+        let bytes = if raw.fortran {
+            let elems: Vec<usize> = fortran_to_c(&raw.shape, (0..raw.bytes.len() / itemsize.max(1)).collect());
+            elems.into_iter().flat_map(|i| raw.bytes[i * itemsize..(i + 1) * itemsize].to_vec()).collect()
+        } else {
+            raw.bytes.into_owned()
+        };
+        Ok(StructArray { shape: raw.shape, itemsize, fields: out, bytes })
+    }
+}
+
+impl PyType for StructArray {
+    fn py_type(_: &mut PyModuleBuilder) -> TypeHint {
+        TypeHint::class("numpy", "ndarray")
+    }
+}
+
 /// `with = "pickle_core::numpy::vec"`: a `Vec<T>` written as a 1-D
 /// `numpy.ndarray` and read from any NumPy array of that element type
 /// (flattened in C order).
