@@ -4,7 +4,8 @@
 
 Opens the checkpoint with plain pickle.load: the job wrote job_state.py (its
 classes) into the directory, so the result is a real job_state.TrainingState
-whose layers hold numpy arrays. Falls back to older checkpoints if the newest
+whose layers hold numpy arrays and whose loss history is a pandas DataFrame.
+Needs numpy and pandas (pip install numpy pandas). Falls back to older checkpoints if the newest
 cannot be read.
 """
 import glob
@@ -13,6 +14,7 @@ import pickle
 import sys
 
 import numpy as np
+import pandas as pd
 
 
 def main():
@@ -39,6 +41,12 @@ def main():
     print(f"{os.path.basename(path)}: {type(state).__module__}.{type(state).__qualname__}")
     print(f"step {state.step} of {state.config.total_steps} ({state.phase})")
     print(f"loss: first {losses[0]:.4f}, last {losses[-1]:.4f}, mean of the last tenth {tail.mean():.4f}")
+    history = state.history
+    assert isinstance(history, pd.DataFrame), type(history)
+    by_phase = history.groupby("phase")["loss"].agg(["count", "mean"])
+    print(f"history: a {type(history).__module__}.DataFrame of {len(history)} rows, columns {list(history.columns)}")
+    for phase, row in by_phase.iterrows():
+        print(f"  {phase}: {int(row['count'])} steps, mean loss {row['mean']:.4f}")
     for layer in state.model.layers:
         w = layer.weights
         print(f"{layer.name}: {w.size} weights ({type(w).__name__} {w.dtype}), norm {np.linalg.norm(w):.4f}, bias {layer.bias:.4f}")

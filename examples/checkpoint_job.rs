@@ -8,12 +8,13 @@
 //!
 //! ```text
 //! cargo run --release -p examples --example checkpoint_job
-//! python3 examples/analyze_checkpoint.py checkpoints
+//! python3 examples/analyze_checkpoint.py checkpoints   # needs numpy and pandas
 //! ```
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use pickle_core::pandas::{Column, DataFrame};
 use pickle_core::{Pickle, PyModuleBuilder};
 use pickle_persist::Checkpointer;
 
@@ -29,6 +30,9 @@ pub struct TrainingState {
     pub model: Model,
     /// Loss after each step.
     pub losses: Vec<f64>,
+    /// The same history as a `pandas.DataFrame` for the analysts (columns
+    /// `step`, `loss`, `phase`), refreshed before each checkpoint.
+    pub history: DataFrame,
     /// The random generator's state, so that a resumed run continues the
     /// same sequence as an uninterrupted one.
     pub rng: u64,
@@ -95,7 +99,21 @@ impl TrainingState {
                 bias: 0.0,
             })
             .collect();
-        TrainingState { step: 0, phase: Phase::Warmup, model: Model { layers }, losses: Vec::new(), rng, config }
+        let history = history_of(&[], 0);
+        TrainingState {
+            step: 0,
+            phase: Phase::Warmup,
+            model: Model { layers },
+            losses: Vec::new(),
+            history,
+            rng,
+            config,
+        }
+    }
+
+    /// Brings [`history`](TrainingState::history) up to date with the losses.
+    pub fn refresh_history(&mut self) {
+        self.history = history_of(&self.losses, self.config.total_steps / 10);
     }
 
     /// One step of gradient descent on a fresh random sample: each layer
@@ -125,6 +143,19 @@ impl TrainingState {
             Phase::Warmup
         };
     }
+}
+
+/// The loss history as a frame: one row per step.
+fn history_of(losses: &[f64], warmup: u64) -> DataFrame {
+    let steps: Vec<i64> = (1..=losses.len() as i64).collect();
+    let phases: Vec<&str> =
+        (1..=losses.len() as u64).map(|s| if s <= warmup { "warmup" } else { "training" }).collect();
+    DataFrame::from_columns([
+        ("step", Column::from(steps)),
+        ("loss", Column::from(losses.to_vec())),
+        ("phase", Column::from(phases)),
+    ])
+    .expect("the columns have one value per step")
 }
 
 /// A uniform float in [0, 1) from an xorshift generator.
@@ -161,6 +192,7 @@ pub fn run(
         state.step();
         if state.step % state.config.checkpoint_every == 0 || state.phase == Phase::Done {
             // The caller's thread encodes; a worker writes and fsyncs.
+            state.refresh_history();
             ckpt.save_in_background(state.step, &state)?;
             if !quiet {
                 let loss = state.losses.last().copied().unwrap_or(f64::NAN);

@@ -52,6 +52,7 @@ fn every_public_mapped_type_implements_all_three_traits() {
         assert_mapping::<(Date, Time, DateTime, TimeDelta, TzInfo, std::time::Duration, std::time::SystemTime)>();
     }
     assert_mapping::<(pickle_core::decimal::Decimal, pickle_core::uuid::Uuid, std::path::PathBuf)>();
+    assert_mapping::<(pickle_core::pandas::DataFrame, pickle_core::pandas::Series, pickle_core::pandas::Index)>();
     {
         use pickle_core::collections::{Counter, DefaultDict, Deque, OrderedDict};
         assert_mapping::<(OrderedDict<String, i64>, DefaultDict<String, Vec<i64>>, Counter<String>, Deque<f64>)>();
