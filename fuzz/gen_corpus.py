@@ -115,6 +115,16 @@ def vocabulary():
         ]
     except ImportError:
         pass
+    try:
+        import pandas as pd
+
+        out += [
+            pd.DataFrame({"i": [1, 2], "s": ["a", None], "t": pd.to_datetime(["2024-01-01", None]).tz_localize("UTC")}),
+            pd.DataFrame({"c": pd.Categorical(["a", "b"]), "n": pd.array([1, None], dtype="Int64")}, index=["x", "y"]),
+            pd.Series([1.5, 2.5], name="v"),
+        ]
+    except ImportError:
+        pass
     return out
 
 

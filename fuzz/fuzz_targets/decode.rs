@@ -179,6 +179,8 @@ mod vocabulary {
         half: NdArray<half::f16>,
         array: ndarray::ArrayD<f64>,
         matrix: ndarray::Array2<i32>,
+        frame: pickle_core::pandas::DataFrame,
+        series: pickle_core::pandas::Series,
     }
 
     fn one<T: for<'a> pickle_core::FromPickle<'a>>(data: &[u8], opts: &DecodeOptions) {
@@ -194,5 +196,8 @@ mod vocabulary {
         one::<(NdArray<f64>, StrArray, BytesArray, DateTime64Array)>(data, opts);
         one::<(chrono::DateTime<chrono::Utc>, jiff::ZonedDateTime, rust_decimal::Decimal, uuid::Uuid)>(data, opts);
         one::<(ndarray::ArrayD<f64>, Vec<num_complex::Complex<f64>>, Vec<f64>, Vec<i64>, Vec<bool>)>(data, opts);
+        one::<pickle_core::pandas::DataFrame>(data, opts);
+        one::<pickle_core::pandas::Series>(data, opts);
+        one::<pickle_core::numpy::StructArray>(data, opts);
     }
 }

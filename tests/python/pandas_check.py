@@ -174,5 +174,22 @@ def bad(out):
         print(name, block_offset(data))
 
 
+UNSUPPORTED = {
+    "multiindex_columns": lambda: pd.DataFrame(np.zeros((2, 2)), columns=pd.MultiIndex.from_tuples([("a", 1), ("a", 2)])),
+    "multiindex_rows": lambda: pd.DataFrame({"v": [1, 2]}, index=pd.MultiIndex.from_tuples([("a", 1), ("b", 2)])),
+    "object_column": lambda: pd.DataFrame({"ok": [1, 2], "obj": [{"k": 1}, [2]]}),
+    "sparse_column": lambda: pd.DataFrame({"sp": pd.arrays.SparseArray([0.0, 1.0, 0.0])}),
+    "int_labels": lambda: pd.DataFrame({0: [1.5], 1: [2.5]}),
+}
+
+
+def unsupported(out):
+    """What Column does not hold, pickled natively at protocol 4."""
+    for name, make in UNSUPPORTED.items():
+        with open(os.path.join(out, name + ".pickle"), "wb") as f:
+            f.write(pickle.dumps(make(), 4))
+    print("wrote", len(UNSUPPORTED))
+
+
 if __name__ == "__main__":
-    {"write": write, "check": check, "bad": bad}[sys.argv[1]](sys.argv[2])
+    {"write": write, "check": check, "bad": bad, "unsupported": unsupported}[sys.argv[1]](sys.argv[2])

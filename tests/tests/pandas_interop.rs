@@ -282,3 +282,28 @@ fn a_frame_is_a_field_of_a_derived_struct() {
         assert_eq!(back.history.column("half").and_then(Column::as_f64), Some(&[0.25, 0.125][..]));
     }
 }
+
+/// What a Column cannot hold is an error that names the column (or the
+/// axis) and what it holds, in every pandas.
+#[test]
+fn unsupported_content_is_an_error_that_says_what_it_is() {
+    let expected = [
+        ("multiindex_columns", "a MultiIndex is not supported"),
+        ("multiindex_rows", "a MultiIndex is not supported"),
+        ("object_column", "column \"obj\" holds dict, not str or a missing value"),
+        ("sparse_column", "column \"sp\" holds a pandas SparseArray, which Column does not hold"),
+        ("int_labels", "the column labels are ints, not str"),
+    ];
+    for (venv, pandas, _) in VENVS {
+        let Some(python) = pickle_test_support::venv_python(venv) else { continue };
+        let dir = TempDir::new("pandas-unsupported");
+        assert_eq!(run(&python, "unsupported", dir.path()).trim(), format!("wrote {}", expected.len()));
+        for (name, message) in expected {
+            let bytes = std::fs::read(dir.path().join(format!("{name}.pickle"))).unwrap();
+            let err = pickle_core::from_slice::<DataFrame>(&bytes).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Mismatch, "pandas {pandas}, {name}: {err}");
+            assert!(err.offset().is_some(), "pandas {pandas}, {name}: {err}");
+            assert!(err.message().contains(message), "pandas {pandas}, {name}: {err}");
+        }
+    }
+}

@@ -1244,7 +1244,14 @@ fn read_frame(cx: &mut Context<'_, '_>, item: Item) -> Result<DataFrame> {
     let labels = match read_index(cx, columns_axis)?.values {
         IndexValues::Str(s) => s,
         IndexValues::Range { start, stop, step } if range_len(start, stop, step) == 0 => Vec::new(),
-        other => return Err(cx.error(columns_axis, format_args!("the column labels are {other:?}, not str"))),
+        other => {
+            let kind = match other {
+                IndexValues::Range { .. } | IndexValues::Int64(_) => "ints",
+                IndexValues::DateTime { .. } => "datetimes",
+                _ => "not str",
+            };
+            return Err(cx.error(columns_axis, format_args!("the column labels are {kind}, not str")));
+        }
     };
     let index = read_index(cx, rows_axis)?;
     let mut slots: Vec<Option<Column>> = vec![None; labels.len()];
