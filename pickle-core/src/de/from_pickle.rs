@@ -49,12 +49,23 @@ pub trait FromPickle<'a>: Sized {
     #[doc(hidden)]
     fn vec_from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Vec<Self>> {
         let items = cx.sequence(item, "a list")?;
+        cx.charge(item, items.len().saturating_mul(size_of::<Self>()))?;
         let mut out = Vec::with_capacity(items.len());
         for &it in items.iter() {
             out.push(cx.decode(it)?);
         }
         Ok(out)
     }
+}
+
+/// What a hash table of `n` entries of `entry` bytes allocates: hashbrown's
+/// buckets (a power of two at 7/8 load) and a control byte each.
+pub(crate) fn hash_table_bytes(n: usize, entry: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let buckets = (n.saturating_mul(8) / 7).max(4).checked_next_power_of_two().unwrap_or(usize::MAX);
+    buckets.saturating_mul(entry + 1)
 }
 
 /// A type that can be built from a pickle without borrowing from the input,
@@ -71,14 +82,18 @@ pub struct Context<'c, 'a> {
     /// The offset of the innermost node being converted, for errors about
     /// scalars (which carry no offset of their own).
     near: Option<u64>,
+    /// What conversion may allocate in all (see [`Context::new`]).
+    budget: u64,
     shared: SharedCache,
     open: Vec<NodeId>,
 }
 
-/// The `Rc`/`Arc` values built for shared nodes, kept across conversions of
-/// one stream's items.
+/// The `Rc`/`Arc` values built for shared nodes, and the allocation budget
+/// left, kept across conversions of one stream's items.
 #[derive(Default)]
 pub(crate) struct SharedCache {
+    /// The bytes conversions have allocated so far (net of refunds).
+    used: u64,
     map: AddrMap<(NodeId, TypeId), Rc<dyn Any>>,
     /// The last value handed out: many references to one node (the common
     /// case) then cost a comparison instead of a hash lookup.
@@ -86,6 +101,11 @@ pub(crate) struct SharedCache {
 }
 
 impl SharedCache {
+    /// An empty cache whose conversions have already allocated `used` bytes.
+    pub(crate) fn charged(used: u64) -> SharedCache {
+        SharedCache { used, ..SharedCache::default() }
+    }
+
     /// Forgets the values of nodes at `floor` and above, which the arena
     /// has freed (their ids will be reused).
     pub(crate) fn forget_from(&mut self, floor: usize) {
@@ -106,15 +126,57 @@ impl std::fmt::Debug for Context<'_, '_> {
 
 impl<'c, 'a> Context<'c, 'a> {
     /// A context over `value`, with the recursion limit of `limits`.
+    ///
+    /// What the conversion allocates (every `Vec`, `String`, map and array
+    /// it builds, each copy of a shared node included) is charged against
+    /// the allocation budget of the input `value` was decoded from, less
+    /// what the graph itself took; for a value not decoded from an input,
+    /// against `limits.max_alloc`. Exceeding it is
+    /// [`ErrorKind::LimitExceeded`] at the offset of the value being built.
     pub fn new(value: &'c Value<'a>, limits: &Limits) -> Self {
         Context {
             value,
             max_recursion: limits.max_recursion,
             depth: 0,
             near: None,
+            budget: value.typed_budget().unwrap_or(limits.max_alloc),
             shared: SharedCache::default(),
             open: Vec::new(),
         }
+    }
+
+    /// Charges `bytes` that building the value of `item` allocates against
+    /// the allocation budget; [`ErrorKind::LimitExceeded`] when it is spent.
+    /// Every collection and string impl calls it before allocating, so a
+    /// node shared a million times cannot be copied a million times.
+    #[inline]
+    pub fn charge(&mut self, item: Item, bytes: usize) -> Result<()> {
+        let used = self.shared.used.saturating_add(bytes as u64);
+        if used > self.budget {
+            return Err(self.over_budget(item, bytes));
+        }
+        self.shared.used = used;
+        Ok(())
+    }
+
+    /// Gives back `bytes` charged for a buffer that has been freed (the old
+    /// buffer of a vector that grew).
+    pub(crate) fn refund(&mut self, bytes: usize) {
+        self.shared.used = self.shared.used.saturating_sub(bytes as u64);
+    }
+
+    #[cold]
+    fn over_budget(&self, item: Item, bytes: usize) -> Error {
+        Error::new(
+            ErrorKind::LimitExceeded,
+            self.offset_of(item),
+            format!(
+                "allocation limit exceeded{}: converting the value would allocate {bytes} bytes more than the \
+                 {} left of the input's allocation budget",
+                self.at(item),
+                self.budget.saturating_sub(self.shared.used)
+            ),
+        )
     }
 
     /// A context for the items of `container` that reuses the shared values
@@ -241,6 +303,7 @@ impl<'c, 'a> Context<'c, 'a> {
         V: FromPickle<'a>,
     {
         let pairs = self.dict(item)?;
+        self.charge(item, pairs.len().saturating_mul(size_of::<(K, V)>()))?;
         let mut map = new(pairs.len());
         for &(k, v) in pairs.iter() {
             let k = self.decode(k)?;
@@ -260,6 +323,7 @@ impl<'c, 'a> Context<'c, 'a> {
         mut insert: impl FnMut(&mut M, T),
     ) -> Result<M> {
         let items = self.sequence(item, expected)?;
+        self.charge(item, items.len().saturating_mul(size_of::<T>()))?;
         let mut out = new(items.len());
         for &it in items.iter() {
             insert(&mut out, self.decode(it)?);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use num_bigint::BigInt;
 
 use super::dtype::Scalar;
-use super::from_pickle::{Context, FromPickle};
+use super::from_pickle::{Context, FromPickle, hash_table_bytes};
 use super::numpy;
 use crate::error::Result;
 use crate::options::{DecodeOptions, Limits};
@@ -79,10 +79,17 @@ impl<'a> FromPickle<'a> for u8 {
 
     fn vec_from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Vec<Self>> {
         match cx.value().get(item) {
-            Some(Node::Bytes(b)) => Ok(b.to_vec()),
-            Some(Node::ByteArray(b)) => Ok(b.clone()),
+            Some(Node::Bytes(b)) => {
+                cx.charge(item, b.len())?;
+                Ok(b.to_vec())
+            }
+            Some(Node::ByteArray(b)) => {
+                cx.charge(item, b.len())?;
+                Ok(b.clone())
+            }
             _ => {
                 let items = cx.sequence(item, "bytes, a bytearray or a list of ints")?;
+                cx.charge(item, items.len())?;
                 items.iter().map(|&it| cx.decode(it)).collect()
             }
         }
@@ -104,7 +111,10 @@ impl<'a> FromPickle<'a> for BigInt {
         match (item, cx.value().get(item)) {
             (Item::Int(i), _) => Ok(BigInt::from(i)),
             (Item::Bool(b), _) => Ok(BigInt::from(u8::from(b))),
-            (_, Some(Node::BigInt(b))) => Ok((**b).clone()),
+            (_, Some(Node::BigInt(b))) => {
+                cx.charge(item, b.bits().div_ceil(8) as usize)?;
+                Ok((**b).clone())
+            }
             _ => int_of(cx, item, "BigInt").map(BigInt::from),
         }
     }
@@ -138,7 +148,9 @@ impl<'a> FromPickle<'a> for f32 {
 impl<'a> FromPickle<'a> for String {
     #[inline]
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        cx.str(item).map(str::to_owned)
+        let s = cx.str(item)?;
+        cx.charge(item, s.len())?;
+        Ok(s.to_owned())
     }
 }
 
@@ -159,7 +171,11 @@ impl<'a> FromPickle<'a> for Cow<'a, str> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         match cx.value().get(item) {
             Some(Node::Str(Cow::Borrowed(s))) => Ok(Cow::Borrowed(s)),
-            _ => cx.str(item).map(|s| Cow::Owned(s.to_owned())),
+            _ => {
+                let s = cx.str(item)?;
+                cx.charge(item, s.len())?;
+                Ok(Cow::Owned(s.to_owned()))
+            }
         }
     }
 }
@@ -238,13 +254,17 @@ impl<'a, T: FromPickle<'a>, const N: usize> FromPickle<'a> for [T; N] {
 
 impl<'a, T: FromPickle<'a>> FromPickle<'a> for Box<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        cx.charge(item, size_of::<T>())?;
         T::from_pickle(cx, item).map(Box::new)
     }
 }
 
 impl<'a, T: FromPickle<'a> + 'static> FromPickle<'a> for Rc<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        cx.shared(item, |cx| T::from_pickle(cx, item).map(Rc::new))
+        cx.shared(item, |cx| {
+            cx.charge(item, size_of::<T>())?;
+            T::from_pickle(cx, item).map(Rc::new)
+        })
     }
 
     fn repeat(previous: &Self) -> Option<Self> {
@@ -254,7 +274,10 @@ impl<'a, T: FromPickle<'a> + 'static> FromPickle<'a> for Rc<T> {
 
 impl<'a, T: FromPickle<'a> + Send + Sync + 'static> FromPickle<'a> for Arc<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        cx.shared(item, |cx| T::from_pickle(cx, item).map(Arc::new))
+        cx.shared(item, |cx| {
+            cx.charge(item, size_of::<T>())?;
+            T::from_pickle(cx, item).map(Arc::new)
+        })
     }
 
     fn repeat(previous: &Self) -> Option<Self> {
@@ -298,6 +321,8 @@ where
     S: BuildHasher + Default,
 {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let n = cx.dict(item)?.len();
+        cx.charge(item, hash_table_bytes(n, size_of::<(K, V)>()))?;
         cx.decode_dict(
             item,
             |n| HashMap::with_capacity_and_hasher(n, S::default()),
@@ -308,8 +333,10 @@ where
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        let empty = HashMap::with_capacity_and_hasher(super::stream::dict_capacity::<K, V>(bytes, opts), S::default());
-        super::stream::map_from_slice(bytes, opts, empty, |m, k, v| {
+        let cap = super::stream::dict_capacity::<K, V>(bytes, opts);
+        let empty = HashMap::with_capacity_and_hasher(cap, S::default());
+        let presized = hash_table_bytes(cap, size_of::<(K, V)>());
+        super::stream::map_from_slice(bytes, opts, empty, presized, |m, k, v| {
             m.insert(k, v);
         })
     }
@@ -317,6 +344,10 @@ where
 
 impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap<K, V> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        // B-tree nodes hold up to 11 entries and are at least half full: up
+        // to twice the entries, half of it charged here, half by decode_dict.
+        let n = cx.dict(item)?.len();
+        cx.charge(item, n.saturating_mul(size_of::<(K, V)>()))?;
         cx.decode_dict(
             item,
             |_| BTreeMap::new(),
@@ -327,7 +358,7 @@ impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        super::stream::map_from_slice(bytes, opts, BTreeMap::new(), |m, k, v| {
+        super::stream::map_from_slice(bytes, opts, BTreeMap::new(), 0, |m, k, v| {
             m.insert(k, v);
         })
     }
@@ -339,6 +370,8 @@ where
     S: BuildHasher + Default,
 {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let n = cx.sequence(item, "a set")?.len();
+        cx.charge(item, hash_table_bytes(n, size_of::<T>()))?;
         cx.decode_items(
             item,
             "a set",
@@ -366,7 +399,10 @@ impl<'a, T: FromPickle<'a> + Ord> FromPickle<'a> for BTreeSet<T> {
 impl<'a> FromPickle<'a> for Value<'a> {
     /// The part of the graph reachable from `item`, as a value of its own.
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
-        Ok(cx.value().extract(item))
+        let part = cx.value().extract(item);
+        // The copy of the subgraph: each node and its offset.
+        cx.charge(item, part.node_count().saturating_mul(size_of::<Node<'_>>() + 8))?;
+        Ok(part)
     }
 
     /// The whole decoded value, as it is.

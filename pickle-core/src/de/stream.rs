@@ -36,7 +36,19 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
 
     fn items(&mut self, value: &Value<'a>, root: Item, items: &[Item]) -> Result<()> {
         let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
-        self.out.reserve(items.len());
+        // Grow the result by doubling, charging the new buffer while the old
+        // one still lives and giving the old one back once it is freed.
+        let (len, cap) = (self.out.len(), self.out.capacity());
+        let need = len.saturating_add(items.len());
+        if need > cap {
+            let new_cap = need.max(cap.saturating_mul(2)).max(4);
+            if let Err(e) = cx.charge(root, new_cap.saturating_mul(size_of::<T>())) {
+                self.cache = cx.into_cache();
+                return Err(e);
+            }
+            self.out.reserve_exact(new_cap - len);
+            cx.refund(cap.saturating_mul(size_of::<T>()));
+        }
         let result = items.iter().try_for_each(|&item| {
             // Another reference to the node just converted: a type that
             // shares (Rc, Arc) repeats it without converting again.
@@ -86,11 +98,14 @@ impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K,
 
     fn pairs(&mut self, value: &Value<'a>, root: Item, pairs: &[(Item, Item)]) -> Result<()> {
         let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
-        let result = pairs.iter().try_for_each(|&(k, v)| {
-            let key = cx.decode(k)?;
-            let value = cx.decode(v)?;
-            (self.insert)(&mut self.out, key, value);
-            Ok(())
+        let charged = cx.charge(root, pairs.len().saturating_mul(size_of::<(K, V)>()));
+        let result = charged.and_then(|()| {
+            pairs.iter().try_for_each(|&(k, v)| {
+                let key = cx.decode(k)?;
+                let value = cx.decode(v)?;
+                (self.insert)(&mut self.out, key, value);
+                Ok(())
+            })
         });
         self.cache = cx.into_cache();
         result
@@ -124,6 +139,7 @@ pub(crate) fn map_from_slice<'a, M, K, V>(
     bytes: &'a [u8],
     opts: &DecodeOptions,
     empty: M,
+    presized: usize,
     insert: fn(&mut M, K, V),
 ) -> Option<Result<M>>
 where
@@ -131,7 +147,9 @@ where
     K: FromPickle<'a>,
     V: FromPickle<'a>,
 {
-    let mut sink = MapSink { out: empty, insert, cache: SharedCache::default(), limits: &opts.limits };
+    // `empty` was made with room for the pairs: its table is charged first.
+    let cache = SharedCache::charged(presized as u64);
+    let mut sink = MapSink { out: empty, insert, cache, limits: &opts.limits };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(M::from_value(value, &opts.limits)),

@@ -227,6 +227,7 @@ impl<'a, T: Element> FromPickle<'a> for NdArray<T> {
                 format_args!("expected an array of dtype {}, found dtype {}", T::DTYPE, dt.name()),
             ));
         }
+        cx.charge(item, raw.bytes.len().saturating_mul(if raw.fortran { 2 } else { 1 }))?;
         let data: Vec<T> = raw.bytes.chunks_exact(T::SIZE).map(|c| T::from_bytes(c, dt.big_endian)).collect();
         let data = if raw.fortran { fortran_to_c(&raw.shape, data) } else { data };
         Ok(NdArray { shape: raw.shape, data })
@@ -516,6 +517,7 @@ macro_rules! time_arrays {
                         format_args!(concat!("expected a ", $py, " array with a unit, found dtype {}"), dt.name()),
                     ));
                 };
+                cx.charge(item, raw.bytes.len())?;
                 let data: Vec<i64> = raw.bytes.chunks_exact(8).map(|c| i64::from_bytes(c, dt.big_endian)).collect();
                 let data = if raw.fortran { fortran_to_c(&raw.shape, data) } else { data };
                 Ok($name { unit, values: NdArray { shape: raw.shape, data } })
@@ -611,6 +613,10 @@ impl<'a> FromPickle<'a> for StrArray {
         if dt.kind != b'U' || dt.size == 0 {
             return Err(cx.error(raw.dtype_item, format_args!("expected a str array (<U), found dtype {}", dt.name())));
         }
+        cx.charge(
+            item,
+            raw.bytes.len().saturating_add((raw.bytes.len() / dt.size).saturating_mul(size_of::<String>())),
+        )?;
         let mut items = Vec::with_capacity(raw.bytes.len() / dt.size);
         for elem in raw.bytes.chunks_exact(dt.size) {
             let code_points: Vec<u32> = elem.chunks_exact(4).map(|c| u32::from_bytes(c, dt.big_endian)).collect();
@@ -631,6 +637,10 @@ impl<'a> FromPickle<'a> for BytesArray {
                 cx.error(raw.dtype_item, format_args!("expected a bytes array (|S), found dtype {}", dt.name()))
             );
         }
+        cx.charge(
+            item,
+            raw.bytes.len().saturating_add((raw.bytes.len() / dt.size).saturating_mul(size_of::<Vec<u8>>())),
+        )?;
         let items: Vec<Vec<u8>> = raw.bytes.chunks_exact(dt.size).map(|e| trim_nuls(e.to_vec())).collect();
         let items = if raw.fortran { fortran_to_c_vec(&raw.shape, items) } else { items };
         Ok(BytesArray { shape: raw.shape, items })
@@ -755,6 +765,7 @@ impl<'a> FromPickle<'a> for StructArray {
                 big_endian: dt.big_endian,
             });
         }
+        cx.charge(item, raw.bytes.len())?;
         let bytes = if raw.fortran {
             let elems: Vec<usize> = fortran_to_c(&raw.shape, (0..raw.bytes.len() / itemsize.max(1)).collect());
             elems.into_iter().flat_map(|i| raw.bytes[i * itemsize..(i + 1) * itemsize].to_vec()).collect()

@@ -711,7 +711,11 @@ fn str_value(cx: &mut Context<'_, '_>, item: Item, column: &str) -> Result<Optio
         Item::None => Ok(None),
         Item::Float(x) if x.is_nan() => Ok(None),
         _ => match cx.value().get(item) {
-            Some(Node::Str(s)) => Ok(Some(s.to_string())),
+            Some(Node::Str(s)) => {
+                let s = s.to_string();
+                cx.charge(item, s.len())?;
+                Ok(Some(s))
+            }
             // pandas' NA and NaT singletons.
             Some(Node::Global(g)) if g.name == "NA" || g.name == "NaT" => Ok(None),
             Some(Node::Object(o))
@@ -731,6 +735,7 @@ fn str_value(cx: &mut Context<'_, '_>, item: Item, column: &str) -> Result<Optio
 /// The columns a NumPy array (or a 2-D block of one) holds.
 fn numpy_columns(cx: &mut Context<'_, '_>, item: Item, column: &str) -> Result<Vec<Column>> {
     let raw = numpy::read_raw(cx, item)?;
+    cx.charge(item, raw.bytes.len().saturating_add(raw.objects.len().saturating_mul(size_of::<Option<String>>())))?;
     if raw.shape.len() > 2 {
         return Err(cx.error(item, format_args!("column {column:?}: an array of {} dimensions", raw.shape.len())));
     }
@@ -898,6 +903,7 @@ fn masked(cx: &mut Context<'_, '_>, values: Item, mask: Item, column: &str) -> R
 fn column_values(cx: &mut Context<'_, '_>, item: Item, column: &str) -> Result<Vec<Column>> {
     let v = cx.value();
     if let Some(Node::List(items)) = v.get(item) {
+        cx.charge(item, items.len().saturating_mul(size_of::<Option<String>>()))?;
         let mut out = Vec::with_capacity(items.len());
         for &it in items.iter() {
             out.push(str_value(cx, it, column)?);

@@ -203,6 +203,10 @@ pub struct Value<'a> {
     nodes: Vec<Node<'a>>,
     offsets: Vec<u64>,
     root: Item,
+    /// What converting this graph into Rust values may allocate: the
+    /// input's allocation budget less what the graph took; `None` for a
+    /// value not decoded from an input.
+    typed_budget: Option<u64>,
 }
 
 impl Default for Value<'_> {
@@ -214,13 +218,13 @@ impl Default for Value<'_> {
 impl<'a> Value<'a> {
     /// An empty arena whose root is `None`.
     pub fn new() -> Value<'a> {
-        Value { nodes: Vec::new(), offsets: Vec::new(), root: Item::None }
+        Value { nodes: Vec::new(), offsets: Vec::new(), root: Item::None, typed_budget: None }
     }
 
     /// A value that is just a scalar item.
     pub fn scalar(item: Item) -> Value<'a> {
         debug_assert!(!matches!(item, Item::Node(_)), "Value::scalar takes a scalar item");
-        Value { nodes: Vec::new(), offsets: Vec::new(), root: item }
+        Value { nodes: Vec::new(), offsets: Vec::new(), root: item, typed_budget: None }
     }
 
     /// The root item: what `pickle.loads` would return.
@@ -405,7 +409,17 @@ impl<'a> Value<'a> {
     /// A copy of this value that borrows nothing from the input.
     pub fn into_owned(self) -> Value<'static> {
         let nodes = self.nodes.into_iter().map(Node::into_owned).collect();
-        Value { nodes, offsets: self.offsets, root: self.root }
+        Value { nodes, offsets: self.offsets, root: self.root, typed_budget: self.typed_budget }
+    }
+
+    /// What converting this graph into Rust values may allocate (see
+    /// [`Limits`](crate::Limits)); `None` when it was not decoded.
+    pub(crate) fn typed_budget(&self) -> Option<u64> {
+        self.typed_budget
+    }
+
+    pub(crate) fn set_typed_budget(&mut self, budget: u64) {
+        self.typed_budget = Some(budget);
     }
 }
 

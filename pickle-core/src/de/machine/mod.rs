@@ -106,6 +106,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             Ok(_) if consumed => Ok(Streamed::Consumed),
             Ok(root) => {
                 self.value.set_root(root);
+                self.value.set_typed_budget(self.budget.saturating_sub(self.used));
                 Ok(Streamed::Whole(self.value))
             }
         }
@@ -204,12 +205,15 @@ impl<'a, 'o> Machine<'a, 'o> {
     pub(crate) fn run_carrying<I: Input<'a>>(mut self, input: &mut I) -> Res<(Item, Carried<'a>)> {
         let root = self.run_loop(input)?;
         self.value.set_root(root);
+        self.value.set_typed_budget(self.budget.saturating_sub(self.used));
         Ok((root, Carried { value: self.value, memo: self.memo, used: self.used }))
     }
 
     pub(crate) fn run<I: Input<'a>>(mut self, input: &mut I) -> Res<Value<'a>> {
         let root = self.run_loop(input)?;
         self.value.set_root(root);
+        // Converting the graph into Rust values shares the input's budget.
+        self.value.set_typed_budget(self.budget.saturating_sub(self.used));
         Ok(self.value)
     }
 
@@ -957,6 +961,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             if let Some(s) = &mut self.stream {
                 s.consumed = true;
                 s.pending = true;
+                // The items' conversion shares what the graph left of the budget.
+                self.value.set_typed_budget(self.budget.saturating_sub(self.used));
                 s.sink.items(&self.value, target, &self.scratch).map_err(|e| s.give_up(e))?;
             }
             return Ok(());
@@ -982,6 +988,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             if let Some(s) = &mut self.stream {
                 s.consumed = true;
                 s.pending = true;
+                self.value.set_typed_budget(self.budget.saturating_sub(self.used));
                 s.sink.pairs(&self.value, target, &pairs).map_err(|e| s.give_up(e))?;
             }
             return Ok(());

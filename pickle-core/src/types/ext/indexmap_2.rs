@@ -7,7 +7,7 @@ use std::hash::{BuildHasher, Hash};
 
 use indexmap::{IndexMap, IndexSet};
 
-use crate::de::{Context, FromPickle};
+use crate::de::{Context, FromPickle, hash_table_bytes};
 use crate::error::Result;
 use crate::pyclass::{PyModuleBuilder, PyType, TypeHint};
 use crate::ser::{Encoder, ToPickle};
@@ -32,6 +32,10 @@ where
     S: BuildHasher + Default,
 {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        // The entries (charged by decode_dict, plus their hashes) and the
+        // index table.
+        let n = cx.dict(item)?.len();
+        cx.charge(item, n.saturating_mul(8).saturating_add(hash_table_bytes(n, size_of::<usize>())))?;
         cx.decode_dict(
             item,
             |n| IndexMap::with_capacity_and_hasher(n, S::default()),
@@ -48,6 +52,8 @@ where
     S: BuildHasher + Default,
 {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
+        let n = cx.sequence(item, "a set")?.len();
+        cx.charge(item, n.saturating_mul(8).saturating_add(hash_table_bytes(n, size_of::<usize>())))?;
         cx.decode_items(
             item,
             "a set",
