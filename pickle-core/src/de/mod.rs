@@ -20,6 +20,7 @@ mod stream;
 use std::io;
 
 pub use decoder::{Decoder, ReaderSource, SliceSource};
+#[cfg(feature = "indexmap")]
 pub(crate) use from_pickle::hash_table_bytes;
 pub use from_pickle::{Context, FromPickle, FromPickleOwned};
 
