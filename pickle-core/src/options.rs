@@ -19,7 +19,7 @@ impl Default for EncodeOptions {
 
 impl EncodeOptions {
     /// The protocol to write, 0 to 5. The default is 4, as CPython 3.8+'s.
-    /// A protocol above 5 makes encoding fail with [`ErrorKind::Unsupported`].
+    /// A protocol above 5 makes encoding fail with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
     pub fn protocol(mut self, protocol: u8) -> Self {
         self.protocol = protocol;
         self
