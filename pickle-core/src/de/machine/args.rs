@@ -92,6 +92,21 @@ pub(super) fn decimal_key(text: &[u8]) -> Option<u64> {
     s.trim().parse::<u64>().ok()
 }
 
+/// A module or class name line of `GLOBAL` or `INST`: UTF-8 and not empty
+/// (CPython refuses an empty line there, and an empty name imports nothing).
+pub(super) fn name_line<'a>(chunk: Chunk<'a, '_>, code: u8, at: u64, what: &str) -> Res<Cow<'a, str>> {
+    let name = utf8_line(chunk, code, at)?;
+    if name.is_empty() {
+        return Err(err(
+            ErrorKind::InvalidArgument,
+            at,
+            &format!("bad {}", op_name(code).unwrap_or("opcode")),
+            format_args!("its {what} name is empty"),
+        ));
+    }
+    Ok(name)
+}
+
 pub(super) fn utf8_line<'a>(chunk: Chunk<'a, '_>, code: u8, at: u64) -> Res<Cow<'a, str>> {
     let bad = || {
         err(

@@ -20,7 +20,7 @@ use crate::format::opcodes::{self as op, name as op_name};
 use crate::format::text::{self, IntError, ParsedInt, PyText};
 use crate::options::{DecodeOptions, StringEncoding};
 use crate::value::{Construct, Global, Item, Node, Object, Value};
-use args::{decimal_key, pairs_of, py2_string, utf8_line};
+use args::{decimal_key, name_line, pairs_of, py2_string};
 use errors::{describe_byte, err, int_text_error, missing_memo, short, too_long, underflow, wrong_target};
 use memo::Memo;
 use reduce::copied_bytes;
@@ -742,8 +742,8 @@ impl<'a, 'o> Machine<'a, 'o> {
                     self.memo_put(key, item, at)?;
                 }
                 op::GLOBAL => {
-                    let module = utf8_line(Self::line(input, code, at)?, code, at)?;
-                    let name = utf8_line(Self::line(input, code, at)?, code, at)?;
+                    let module = name_line(Self::line(input, code, at)?, code, at, "module")?;
+                    let name = name_line(Self::line(input, code, at)?, code, at, "class")?;
                     let global = self.global(module, name);
                     self.push_node(Node::Global(Box::new(global)), at)?;
                 }
@@ -758,6 +758,15 @@ impl<'a, 'o> Machine<'a, 'o> {
                             "STACK_GLOBAL requires str module and name",
                         ));
                     };
+                    if module.is_empty() || name.is_empty() {
+                        // CPython: "Empty module name", or no attribute ''.
+                        return Err(err(
+                            ErrorKind::InvalidStructure,
+                            at,
+                            "bad STACK_GLOBAL",
+                            format_args!("its {} name is empty", if module.is_empty() { "module" } else { "class" }),
+                        ));
+                    }
                     let (module, name): (Cow<'a, str>, Cow<'a, str>) =
                         (Cow::Owned(module.to_owned()), Cow::Owned(name.to_owned()));
                     // A memoized str can be named again and again: charge the copies.
@@ -846,8 +855,8 @@ impl<'a, 'o> Machine<'a, 'o> {
                     }
                 }
                 op::INST => {
-                    let module = utf8_line(Self::line(input, code, at)?, code, at)?;
-                    let name = utf8_line(Self::line(input, code, at)?, code, at)?;
+                    let module = name_line(Self::line(input, code, at)?, code, at, "module")?;
+                    let name = name_line(Self::line(input, code, at)?, code, at, "class")?;
                     let args = self.mark_items(code, at)?;
                     let global = self.global(module, name);
                     let class = self.node(Node::Global(Box::new(global)), at)?;
