@@ -17,7 +17,7 @@ const LIMITS: Limits = Limits::DEFAULT
     .max_bigint_bytes(4096);
 
 fuzz_target!(|data: &[u8]| {
-    let opts = DecodeOptions::default().limits(LIMITS);
+    let opts = DecodeOptions::default().limits(LIMITS).persistent_ids(pickle_core::PersistentIds::Keep);
     let sliced = pickle_core::from_slice_with::<Value>(data, opts.clone());
     let read = pickle_core::from_reader_with::<_, Value<'static>>(data, opts.clone());
     match (&sliced, &read) {
@@ -73,7 +73,10 @@ where
 fn round_trip(value: &Value<'_>) {
     // Python 2 name mapping is lossy by design (`__builtin__` and `builtins`
     // read back the same), so the round trip runs without it.
-    let read_opts = DecodeOptions::default().limits(Limits::unlimited()).fix_imports(false);
+    let read_opts = DecodeOptions::default()
+        .limits(Limits::unlimited())
+        .fix_imports(false)
+        .persistent_ids(pickle_core::PersistentIds::Keep);
     for proto in 0..=5u8 {
         let write_opts = EncodeOptions::default().protocol(proto).fix_imports(false).max_depth(100_000);
         let bytes = match pickle_core::to_vec_with(value, write_opts) {

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pickle_cli::dis::{DisOptions, Memo};
-use pickle_core::{DecodeOptions, EncodeOptions, StringEncoding, Value};
+use pickle_core::{DecodeOptions, EncodeOptions, PersistentIds, StringEncoding, Value};
 
 /// Python's pickle format from the command line: disassemble, convert to
 /// JSON, re-encode. Nothing in a pickle is executed.
@@ -103,13 +103,17 @@ enum Encoding {
 }
 
 impl Decoding {
+    /// `json` and `recode` show and keep persistent ids: they describe a
+    /// pickle, they do not load it.
     fn options(&self) -> DecodeOptions {
-        DecodeOptions::default().encoding(match self.encoding {
-            Encoding::Ascii => StringEncoding::Ascii,
-            Encoding::Utf8 => StringEncoding::Utf8,
-            Encoding::Latin1 => StringEncoding::Latin1,
-            Encoding::Bytes => StringEncoding::Bytes,
-        })
+        DecodeOptions::default()
+            .encoding(match self.encoding {
+                Encoding::Ascii => StringEncoding::Ascii,
+                Encoding::Utf8 => StringEncoding::Utf8,
+                Encoding::Latin1 => StringEncoding::Latin1,
+                Encoding::Bytes => StringEncoding::Bytes,
+            })
+            .persistent_ids(PersistentIds::Keep)
     }
 }
 

@@ -29,6 +29,10 @@ pub enum ErrorKind {
     LimitExceeded,
     /// The decoded value does not fit the Rust type asked for.
     Mismatch,
+    /// The pickle names a global that the decoding policy does not allow
+    /// ([`DecodeOptions::globals`](crate::DecodeOptions::globals)), or holds
+    /// a persistent id that the options do not accept.
+    Forbidden,
     /// The value cannot be written at the requested protocol, or the option
     /// is not supported.
     Unsupported,

@@ -67,11 +67,83 @@ pub struct DecodeOptions {
     pub(crate) encoding: StringEncoding,
     pub(crate) limits: Limits,
     pub(crate) fix_imports: bool,
+    pub(crate) globals: Option<std::sync::Arc<GlobalPolicy>>,
+    pub(crate) persistent_ids: PersistentIds,
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { encoding: StringEncoding::Ascii, limits: Limits::DEFAULT, fix_imports: true }
+        DecodeOptions {
+            encoding: StringEncoding::Ascii,
+            limits: Limits::DEFAULT,
+            fix_imports: true,
+            globals: None,
+            persistent_ids: PersistentIds::Reject,
+        }
+    }
+}
+
+/// What decoding does with a persistent id (`PERSID`, `BINPERSID`): an
+/// object the pickler kept outside the stream, which only the program that
+/// wrote it can resolve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PersistentIds {
+    /// Refuse it with [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden),
+    /// as CPython's unpickler does without a `persistent_load`.
+    #[default]
+    Reject,
+    /// Keep it as a [`Node::PersId`](crate::Node::PersId) (what PyTorch
+    /// files and `pickle dis`/`json`/`recode` need).
+    Keep,
+}
+
+/// The globals (classes and functions) a pickle may name: decoding with
+/// [`DecodeOptions::globals`] fails with
+/// [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden) at the first one
+/// the policy does not allow. An extension code (`EXT1`/`EXT2`/`EXT4`) names
+/// a global through a registry the decoder does not have, so it is refused
+/// too.
+///
+/// ```
+/// use pickle_core::{DecodeOptions, ErrorKind, GlobalPolicy, Value};
+///
+/// let policy = GlobalPolicy::deny_all().allow_module("collections").allow("builtins", "set");
+/// let ok = pickle_core::to_vec(&pickle_core::collections::Deque { items: [1].into(), maxlen: None })?;
+/// assert!(pickle_core::from_slice_with::<Value>(&ok, DecodeOptions::default().globals(policy.clone())).is_ok());
+/// let bad = b"\x80\x04\x8c\x02os\x8c\x06system\x93.";
+/// let err = pickle_core::from_slice_with::<Value>(bad, DecodeOptions::default().globals(policy)).unwrap_err();
+/// assert_eq!((err.kind(), err.offset()), (ErrorKind::Forbidden, Some(14)));
+/// # Ok::<(), pickle_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GlobalPolicy {
+    /// `(module, Some(qualname))` allows one global, `(module, None)` every
+    /// global of the module.
+    rules: Vec<(String, Option<String>)>,
+}
+
+impl GlobalPolicy {
+    /// A policy that allows no global: plain data only.
+    pub fn deny_all() -> GlobalPolicy {
+        GlobalPolicy::default()
+    }
+
+    /// Also allows `module.qualname`.
+    pub fn allow(mut self, module: &str, qualname: &str) -> GlobalPolicy {
+        self.rules.push((module.to_owned(), Some(qualname.to_owned())));
+        self
+    }
+
+    /// Also allows every global of `module` (not of its submodules).
+    pub fn allow_module(mut self, module: &str) -> GlobalPolicy {
+        self.rules.push((module.to_owned(), None));
+        self
+    }
+
+    /// Whether the policy allows `module.qualname`.
+    pub fn allows(&self, module: &str, qualname: &str) -> bool {
+        self.rules.iter().any(|(m, q)| m == module && q.as_deref().is_none_or(|q| q == qualname))
     }
 }
 
@@ -85,6 +157,20 @@ impl DecodeOptions {
     /// The limits that bound decoding.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Refuses every global the policy does not allow (see [`GlobalPolicy`]).
+    /// Names are checked after the Python 2 mapping (`__builtin__` is
+    /// `builtins`).
+    pub fn globals(mut self, policy: GlobalPolicy) -> Self {
+        self.globals = Some(std::sync::Arc::new(policy));
+        self
+    }
+
+    /// What to do with persistent ids; [`PersistentIds::Reject`] by default.
+    pub fn persistent_ids(mut self, ids: PersistentIds) -> Self {
+        self.persistent_ids = ids;
         self
     }
 

@@ -12,7 +12,7 @@ use std::io::{self, Read};
 
 use common::crate_dir;
 use pickle_core::ErrorKind::{
-    self, Eof, InvalidArgument, InvalidOpcode, InvalidStructure, MissingMark, MissingMemo, StackUnderflow,
+    self, Eof, Forbidden, InvalidArgument, InvalidOpcode, InvalidStructure, MissingMark, MissingMemo, StackUnderflow,
 };
 use pickle_core::Value;
 use pickle_core::opcodes::{self, ArgLayout};
@@ -55,7 +55,7 @@ fn unescape(s: &str) -> String {
 }
 
 fn kind_named(name: &str) -> ErrorKind {
-    [Eof, InvalidOpcode, InvalidArgument, StackUnderflow, MissingMark, MissingMemo, InvalidStructure]
+    [Eof, InvalidOpcode, InvalidArgument, StackUnderflow, MissingMark, MissingMemo, InvalidStructure, Forbidden]
         .into_iter()
         .find(|k| format!("{k:?}") == name)
         .unwrap_or_else(|| panic!("no error kind {name:?}"))
@@ -199,7 +199,9 @@ fn every_row_fails_the_same_way_through_every_entry_point() {
 #[test]
 fn the_table_covers_every_error_kind_the_machine_raises() {
     let rows = rows();
-    for kind in [Eof, InvalidOpcode, InvalidArgument, StackUnderflow, MissingMark, MissingMemo, InvalidStructure] {
+    for kind in
+        [Eof, InvalidOpcode, InvalidArgument, StackUnderflow, MissingMark, MissingMemo, InvalidStructure, Forbidden]
+    {
         assert!(rows.iter().any(|r| r.kind == kind), "no row for {kind:?}");
     }
     // Every row is distinct input.

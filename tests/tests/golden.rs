@@ -80,8 +80,8 @@ fn golden_pickles_decode_to_the_oracles_json() {
     for (stem, bytes, json) in &goldens {
         let expected = strip_newline(json);
         let entry_points: [(&str, pickle_core::Result<Value<'_>>); 2] = [
-            ("from_slice", pickle_core::from_slice::<Value<'_>>(bytes)),
-            ("from_reader", pickle_core::from_reader::<_, Value<'static>>(&bytes[..])),
+            ("from_slice", pickle_core::from_slice_with::<Value<'_>>(bytes, keep())),
+            ("from_reader", pickle_core::from_reader_with::<_, Value<'static>>(&bytes[..], keep())),
         ];
         for (entry_point, decoded) in entry_points {
             match decoded {
@@ -228,8 +228,8 @@ fn truncated_goldens_fail_as_eof() {
         for len in prefix_lengths(bytes.len()) {
             let prefix = &bytes[..len];
             let results = [
-                ("from_slice", pickle_core::from_slice::<Value<'_>>(prefix).map(drop)),
-                ("from_reader", pickle_core::from_reader::<_, Value<'static>>(prefix).map(drop)),
+                ("from_slice", pickle_core::from_slice_with::<Value<'_>>(prefix, keep()).map(drop)),
+                ("from_reader", pickle_core::from_reader_with::<_, Value<'static>>(prefix, keep()).map(drop)),
             ];
             for (entry_point, result) in results {
                 match result {
@@ -253,4 +253,10 @@ fn truncated_goldens_fail_as_eof() {
         failures.len(),
         2 * prefixes
     );
+}
+
+/// The golden files hold persistent ids (`py2_persid_*`): the graph keeps
+/// them, as `pickle dis` and `recode` do.
+fn keep() -> pickle_core::DecodeOptions {
+    pickle_core::DecodeOptions::default().persistent_ids(pickle_core::PersistentIds::Keep)
 }

@@ -283,14 +283,14 @@ fn round_trip(value: &Value<'_>) -> Result<(), TestCaseError> {
             continue;
         }
         let bytes = encoded.map_err(|e| TestCaseError::fail(format!("protocol {proto}: {e}\n{value:?}")))?;
-        let mut back: Value = pickle_core::from_slice(&bytes)
+        let mut back: Value = pickle_core::from_slice_with(&bytes, keep())
             .map_err(|e| TestCaseError::fail(format!("protocol {proto}: {e}\n{value:?}\n{bytes:?}")))?;
         let mut want = value.clone();
         normalize(&mut want, proto);
         normalize(&mut back, proto);
         prop_assert!(want == back, "protocol {}:\n{:?}\n{:?}\n{:?}", proto, want, back, bytes);
         // The reader entry point reads the same graph.
-        let mut read: Value<'static> = pickle_core::from_reader(&bytes[..])
+        let mut read: Value<'static> = pickle_core::from_reader_with(&bytes[..], keep())
             .map_err(|e| TestCaseError::fail(format!("protocol {proto} from_reader: {e}")))?;
         normalize(&mut read, proto);
         prop_assert!(read == back, "protocol {}: from_reader differs", proto);
@@ -436,9 +436,17 @@ fn a_persistent_id_inside_its_own_id_stays_one_node() {
     value.set_root(pid);
     for proto in 1..=5 {
         let bytes = pickle_core::to_vec_with(&value, EncodeOptions::default().protocol(proto)).expect("encodes");
-        let back: Value = pickle_core::from_slice(&bytes).expect("decodes");
+        let back: Value = pickle_core::from_slice_with(&bytes, keep()).expect("decodes");
         assert!(back == value, "protocol {proto}: {bytes:?}");
+        // By default a persistent id is refused, as CPython does without a persistent_load.
+        let err = pickle_core::from_slice::<Value>(&bytes).expect_err("refused");
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "protocol {proto}: {err}");
     }
     let err = pickle_core::to_vec_with(&value, EncodeOptions::default().protocol(0)).expect_err("not a str id");
     assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+/// The graphs hold persistent ids: decode keeping them.
+fn keep() -> pickle_core::DecodeOptions {
+    pickle_core::DecodeOptions::default().persistent_ids(pickle_core::PersistentIds::Keep)
 }

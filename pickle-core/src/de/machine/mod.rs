@@ -18,7 +18,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::format::compat;
 use crate::format::opcodes::{self as op, name as op_name};
 use crate::format::text::{self, IntError, ParsedInt, PyText};
-use crate::options::{DecodeOptions, StringEncoding};
+use crate::options::{DecodeOptions, PersistentIds, StringEncoding};
 use crate::value::{Construct, Global, Item, Node, Object, Value};
 use args::{decimal_key, name_line, pairs_of, py2_string};
 use errors::{describe_byte, err, int_text_error, missing_memo, short, too_long, underflow, wrong_target};
@@ -745,6 +745,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let module = name_line(Self::line(input, code, at)?, code, at, "module")?;
                     let name = name_line(Self::line(input, code, at)?, code, at, "class")?;
                     let global = self.global(module, name);
+                    self.check_global(&global, code, at)?;
                     self.push_node(Node::Global(Box::new(global)), at)?;
                 }
                 op::STACK_GLOBAL => {
@@ -772,6 +773,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     // A memoized str can be named again and again: charge the copies.
                     self.charge((module.len() + name.len()) as u64, at)?;
                     let global = self.global(module, name);
+                    self.check_global(&global, code, at)?;
                     self.push_node(Node::Global(Box::new(global)), at)?;
                 }
                 op::REDUCE => {
@@ -859,6 +861,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let name = name_line(Self::line(input, code, at)?, code, at, "class")?;
                     let args = self.mark_items(code, at)?;
                     let global = self.global(module, name);
+                    self.check_global(&global, code, at)?;
                     let class = self.node(Node::Global(Box::new(global)), at)?;
                     self.instantiate(class, args, at)?;
                 }
@@ -881,12 +884,14 @@ impl<'a, 'o> Machine<'a, 'o> {
                             "persistent IDs in protocol 0 must be ASCII strings",
                         ));
                     }
+                    self.check_persid(code, at)?;
                     let pid = Node::Str(Cow::Owned(String::from_utf8_lossy(line.bytes()).into_owned()));
                     let pid = self.node(pid, at)?;
                     self.push_node(Node::PersId(pid), at)?;
                 }
                 op::BINPERSID => {
                     let pid = self.pop(code, at)?;
+                    self.check_persid(code, at)?;
                     self.push_node(Node::PersId(pid), at)?;
                 }
                 op::EXT1 | op::EXT2 | op::EXT4 => {
@@ -901,6 +906,16 @@ impl<'a, 'o> Machine<'a, 'o> {
                             at,
                             "bad extension code",
                             "EXT specifies code <= 0",
+                        ));
+                    }
+                    if self.opts.globals.is_some() {
+                        return Err(err(
+                            ErrorKind::Forbidden,
+                            at,
+                            &format!("forbidden {}", op_name(code).unwrap_or("extension")),
+                            format_args!(
+                                "extension code {ext} names a global through copyreg's registry, which the decoding policy cannot check"
+                            ),
                         ));
                     }
                     self.push_node(Node::Ext(ext), at)?;
@@ -930,6 +945,33 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// A class reference, with Python 2 names mapped when the stream's
     /// protocol is below 3.
+    /// Refuses a global the decoding policy does not allow.
+    fn check_global(&self, global: &Global<'_>, code: u8, at: u64) -> Res<()> {
+        match &self.opts.globals {
+            Some(policy) if !policy.allows(&global.module, &global.name) => Err(err(
+                ErrorKind::Forbidden,
+                at,
+                &format!("forbidden {}", op_name(code).unwrap_or("global")),
+                format_args!("the global {global} is not allowed by the decoding policy"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a persistent id unless the options keep them.
+    fn check_persid(&self, code: u8, at: u64) -> Res<()> {
+        match self.opts.persistent_ids {
+            PersistentIds::Keep => Ok(()),
+            _ => Err(err(
+                ErrorKind::Forbidden,
+                at,
+                &format!("forbidden {}", op_name(code).unwrap_or("persistent id")),
+                "a persistent id needs the program that wrote it (CPython's persistent_load); \
+                 decode with DecodeOptions::persistent_ids(PersistentIds::Keep) to keep it as a node",
+            )),
+        }
+    }
+
     fn global(&self, module: Cow<'a, str>, name: Cow<'a, str>) -> Global<'a> {
         if self.proto < 3
             && self.opts.fix_imports
