@@ -229,6 +229,7 @@ impl<'v> Writer<'v, '_> {
             Construct::Call => r#","construct":"call","args":["#,
             Construct::New => r#","construct":"new","args":["#,
             Construct::NewEx => r#","construct":"new_ex","args":["#,
+            Construct::Reconstruct => r#","construct":"reconstruct","args":["#,
         };
         self.out.push_str(r#"{"$object":{"class":"#);
         // Tasks run last-pushed first, so the sections are collected in

@@ -200,6 +200,7 @@ CASES = {
     "state_empty": (lambda: sc.StateEmpty(), {}),
     "reduce": (lambda: [sc.Reduced(1, [2]), sc.ReducedState(3, "n")], {}),
     "getnewargs": (lambda: sc.NewArgs(1, "b"), {}),
+    "needs_args": (lambda: sc.NeedsArgs(7), {}),
     "getnewargs_ex": (lambda: sc.NewArgsEx(1, k="kw"), {}),
     "list_subclass": (_my_list, {}),
     "dict_subclass": (_my_dict, {}),

@@ -216,7 +216,7 @@ def reduce_special(func, args):
             cls, base, state = args
             if not isinstance(base, OGlobal) or base.module not in ("builtins", "__builtin__"):
                 return None
-            obj = OObject(cls, "new", [])
+            obj = OObject(cls, "reconstruct", [base])
             if base.name == "object" and state is None:
                 return obj
             if base.name == "list" and type(state) is list:

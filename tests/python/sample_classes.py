@@ -141,6 +141,20 @@ class NewArgs:
         return (self.a, self.b)
 
 
+class NeedsArgs:
+    """__new__ needs its argument: NEWOBJ with it at protocol 2+; protocols
+    0 and 1 bypass __new__ through copyreg._reconstructor(cls, object, None),
+    which a re-encoding at 2+ must keep (NEWOBJ would call __new__ bare)."""
+
+    def __new__(cls, a):
+        self = object.__new__(cls)
+        self.a = a
+        return self
+
+    def __getnewargs__(self):
+        return (self.a,)
+
+
 class NewArgsEx:
     """__getnewargs_ex__: NEWOBJ_EX at protocol 4+, functools.partial at 2-3."""
 

@@ -140,7 +140,9 @@ pub fn instance_state<'c>(cx: &Context<'c, '_>, item: Item, info: &ClassInfo) ->
     if !obj.args.is_empty() && obj.kwargs.is_empty() && obj.construct == Construct::New && obj.state.is_none() {
         return namedtuple_state(cx, item, info, &obj.args);
     }
-    if !obj.args.is_empty() || !obj.kwargs.is_empty() {
+    // A protocol 0/1 instance's one argument is its base class.
+    let made_with_args = obj.construct != Construct::Reconstruct && !obj.args.is_empty();
+    if made_with_args || !obj.kwargs.is_empty() {
         return Err(cx.error(
             item,
             format_args!("the {info} instance was created with arguments, which plain instances never are"),

@@ -50,6 +50,9 @@ enum Task {
     },
     /// The kwargs dict of a NEWOBJ_EX object.
     Kwargs(NodeId),
+    /// The state argument of a `_reconstructor` object: None, or an empty
+    /// list or dict for those bases (the items follow).
+    BaseState(NodeId),
     /// The rest of an object after it is created: items and state.
     ObjectRest(NodeId),
 }
@@ -157,6 +160,7 @@ impl Writer<'_, '_, '_, '_> {
                 Task::SealTuple { id, closing, pops, marked } => self.seal_tuple(id, closing, pops, marked)?,
                 Task::SealObject { id, closing } => self.seal_object(id, closing)?,
                 Task::Kwargs(id) => self.kwargs(id)?,
+                Task::BaseState(id) => self.base_state(id)?,
                 Task::ObjectRest(id) => self.object_rest(id)?,
             }
         }
@@ -352,6 +356,21 @@ impl Writer<'_, '_, '_, '_> {
                 self.push_items_rev(&obj.args)?;
                 self.push(Task::Item(obj.class))
             }
+            Construct::Reconstruct => {
+                // copyreg._reconstructor(class, base, state) at any protocol,
+                // with an empty state for a list or dict base: the items
+                // follow as APPENDS / SETITEMS.
+                self.enc.write_class("copyreg", "_reconstructor")?;
+                let marked = proto < 2;
+                if marked {
+                    self.enc.out().push(op::MARK);
+                }
+                let closing: &'static [u8] = if marked { &[op::TUPLE, op::REDUCE] } else { &[op::TUPLE3, op::REDUCE] };
+                self.push(Task::SealObject { id, closing })?;
+                self.push(Task::BaseState(id))?;
+                self.push_items_rev(&obj.args)?;
+                self.push(Task::Item(obj.class))
+            }
             Construct::NewEx if proto >= 4 => {
                 self.push(Task::SealObject { id, closing: &[op::NEWOBJ_EX] })?;
                 self.push(Task::Kwargs(id))?;
@@ -401,6 +420,17 @@ impl Writer<'_, '_, '_, '_> {
     fn kwargs(&mut self, id: NodeId) -> Result<()> {
         self.enc.begin_dict();
         self.push(Task::Batches { id, run: Run::ObjKwargs, batch: 0 })
+    }
+
+    fn base_state(&mut self, id: NodeId) -> Result<()> {
+        let Node::Object(obj) = self.value.node(id) else { return Ok(()) };
+        let base = obj.args.first().and_then(|&b| self.value.as_global(b)).map(|g| g.name.as_ref());
+        match base {
+            Some("list") => self.enc.begin_list(),
+            Some("dict") => self.enc.begin_dict(),
+            _ => return self.enc.write_none(),
+        }
+        Ok(())
     }
 
     fn object_rest(&mut self, id: NodeId) -> Result<()> {

@@ -128,12 +128,16 @@ impl fmt::Display for Global<'_> {
 pub enum Construct {
     /// `class(*args)`: `REDUCE`, or `INST`/`OBJ` with arguments.
     Call,
-    /// `class.__new__(class, *args)` without `__init__`: `NEWOBJ`, the
-    /// protocol 0/1 `copyreg._reconstructor` form, and `INST`/`OBJ` without
-    /// arguments.
+    /// `class.__new__(class, *args)` without `__init__`: `NEWOBJ`,
+    /// `copyreg.__newobj__`, and `INST`/`OBJ` without arguments.
     New,
     /// `class.__new__(class, *args, **kwargs)`: `NEWOBJ_EX`.
     NewEx,
+    /// `base.__new__(class)`, the class's own `__new__` not called: the
+    /// protocol 0/1 form `copyreg._reconstructor(class, base, state)`. The
+    /// one argument is the base (`builtins.object`, `list` or `dict`); a
+    /// list or dict base's state is the object's list or dict items.
+    Reconstruct,
 }
 
 /// An object: what `REDUCE`, `NEWOBJ`, `NEWOBJ_EX`, `INST`, `OBJ` and `BUILD`

@@ -42,11 +42,14 @@ impl<'a> Machine<'a, '_> {
                 // base.__new__(class, state) then base.__init__(obj, state):
                 // list and dict subclasses copy their base state, as the
                 // items APPENDS/SETITEMS give them in the NEWOBJ form.
-                let base = v.as_global(*base)?;
+                let base_item = *base;
+                let base = v.as_global(base_item)?;
                 if !matches!(base.module.as_ref(), "builtins" | "__builtin__") {
                     return None;
                 }
-                let mut obj = Object::new(*class, Construct::New, Vec::new());
+                // base.__new__(class), not class.__new__: kept apart from
+                // NEWOBJ, which calls the class's own __new__.
+                let mut obj = Object::new(*class, Construct::Reconstruct, vec![base_item]);
                 match (base.name.as_ref(), state) {
                     ("object", Item::None) => {}
                     ("list", _) => obj.list_items = v.as_list(*state)?.to_vec(),
