@@ -250,6 +250,9 @@ impl<'v> Writer<'v, '_> {
         if let Some(state) = obj.state {
             sections.extend([Task::Text(r#","state":"#), Task::Item(state)]);
         }
+        if let Some(setter) = obj.state_setter {
+            sections.extend([Task::Text(r#","state_setter":"#), Task::Item(setter)]);
+        }
         if !obj.list_items.is_empty() {
             sections.extend([
                 Task::Text(r#","listitems":["#),

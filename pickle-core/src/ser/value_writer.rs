@@ -60,6 +60,16 @@ enum Task {
 pub(crate) fn write_value(enc: &mut Encoder<'_>, value: &Value<'_>) -> Result<()> {
     let mut counts = value.ref_counts();
     mark_cycles(value, &mut counts);
+    // An object whose state a state_setter sets is referenced again by
+    // that call: memoize it.
+    for (i, count) in counts.iter_mut().enumerate() {
+        if *count > 0
+            && let Node::Object(obj) = value.node(NodeId::from_index(i))
+            && obj.state_setter.is_some()
+        {
+            *count += 1;
+        }
+    }
     let mut w = Writer { enc, value, counts, tasks: vec![Task::Item(value.root())] };
     w.run()
 }
@@ -435,9 +445,26 @@ impl Writer<'_, '_, '_, '_> {
 
     fn object_rest(&mut self, id: NodeId) -> Result<()> {
         let Node::Object(obj) = self.value.node(id) else { return Ok(()) };
-        if let Some(state) = obj.state {
-            self.push(Task::Byte(op::BUILD))?;
-            self.push(Task::Item(state))?;
+        match (obj.state, obj.state_setter) {
+            // state_setter(obj, state), its result popped, as CPython writes it.
+            (Some(state), Some(setter)) => {
+                let marked = self.enc.protocol() < 2;
+                self.push(Task::Byte(op::POP))?;
+                self.push(Task::Byte(op::REDUCE))?;
+                self.push(Task::Byte(if marked { op::TUPLE } else { op::TUPLE2 }))?;
+                self.push(Task::Item(state))?;
+                self.push(Task::Item(Item::Node(id)))?;
+                if marked {
+                    // setter MARK obj state TUPLE: the tuple is the arguments.
+                    self.push(Task::Byte(op::MARK))?;
+                }
+                self.push(Task::Item(setter))?;
+            }
+            (Some(state), None) => {
+                self.push(Task::Byte(op::BUILD))?;
+                self.push(Task::Item(state))?;
+            }
+            _ => {}
         }
         if !obj.set_items.is_empty() {
             if self.enc.protocol() < 4 {

@@ -99,6 +99,11 @@ impl GraphEq<'_, '_, '_> {
                     && self.items(&p.list_items, &q.list_items)
                     && self.pairs(&p.dict_items, &q.dict_items)
                     && self.items(&p.set_items, &q.set_items)
+                    && match (p.state_setter, q.state_setter) {
+                        (Some(s), Some(t)) => self.item(s, t),
+                        (None, None) => true,
+                        _ => false,
+                    }
             }
             (Node::PersId(p), Node::PersId(q)) => self.item(*p, *q),
             (Node::Ext(p), Node::Ext(q)) => p == q,

@@ -29,6 +29,12 @@ impl NodeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The id of the node at `index` of an arena (which holds fewer than
+    /// 2^32 nodes).
+    pub(crate) fn from_index(index: usize) -> NodeId {
+        NodeId(index as u32)
+    }
 }
 
 /// A reference to a value: scalars inline, everything else a node.
@@ -154,6 +160,10 @@ pub struct Object {
     pub kwargs: Vec<(Item, Item)>,
     /// The state passed to `__setstate__` or merged into `__dict__` by `BUILD`.
     pub state: Option<Item>,
+    /// The callable that sets `state` as `state_setter(obj, state)` in place
+    /// of `BUILD`: the sixth item of a `__reduce__` (Python 3.8+), written
+    /// as a call whose result is popped.
+    pub state_setter: Option<Item>,
     /// Items appended to the object (`APPEND`/`APPENDS` on a list subclass).
     pub list_items: Vec<Item>,
     /// Items set on the object (`SETITEM`/`SETITEMS` on a dict subclass).
@@ -172,6 +182,7 @@ impl Object {
             args,
             kwargs: Vec::new(),
             state: None,
+            state_setter: None,
             list_items: Vec::new(),
             dict_items: Vec::new(),
             set_items: Vec::new(),
@@ -475,6 +486,9 @@ impl<'a> Node<'a> {
                 if let Some(state) = obj.state {
                     f(state)
                 }
+                if let Some(setter) = obj.state_setter {
+                    f(setter)
+                }
             }
             Node::PersId(pid) => f(*pid),
             Node::BigInt(_)
@@ -508,6 +522,7 @@ impl<'a> Node<'a> {
                 obj.dict_items.iter_mut().for_each(|p| pair(&mut f, p));
                 obj.set_items.iter_mut().for_each(|it| *it = f(*it));
                 obj.state = obj.state.map(&mut f);
+                obj.state_setter = obj.state_setter.map(&mut f);
             }
             Node::PersId(pid) => *pid = f(*pid),
             Node::BigInt(_)

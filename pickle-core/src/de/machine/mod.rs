@@ -41,6 +41,9 @@ pub(crate) struct Machine<'a, 'o> {
     buffers: u64,
     /// Memo writes so far (new keys and overwrites), for streaming.
     memo_writes: u64,
+    /// The node the last REDUCE made and the memo writes then: a POP right
+    /// after it (nothing memoized since) may be a `state_setter` call.
+    last_reduce: Option<(usize, u64)>,
     /// Streams the root container's items to a sink; see stream.rs.
     stream: Option<Stream<'o, 'a>>,
     /// Reused buffer for items on their way to the sink.
@@ -85,6 +88,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             budget: opts.limits.alloc_budget(input_len.unwrap_or(0)),
             buffers: 0,
             memo_writes: 0,
+            last_reduce: None,
             stream: None,
             scratch: Vec::new(),
         }
@@ -611,7 +615,8 @@ impl<'a, 'o> Machine<'a, 'o> {
                     if self.marks.last() == Some(&len) {
                         self.marks.pop();
                     } else {
-                        self.pop(code, at)?;
+                        let popped = self.pop(code, at)?;
+                        self.state_setter_call(popped);
                     }
                 }
                 op::POP_MARK => {
@@ -794,6 +799,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                         None => Node::Object(Box::new(Object::new(callable, Construct::Call, args))),
                     };
                     self.push_node(node, at)?;
+                    self.last_reduce = Some((self.value.node_count().wrapping_sub(1), self.memo_writes));
                 }
                 op::NEWOBJ => {
                     let args = self.pop(code, at)?;
@@ -945,6 +951,26 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// A class reference, with Python 2 names mapped when the stream's
     /// protocol is below 3.
+    /// `state_setter(obj, state)` REDUCE then POP, what CPython writes for
+    /// the sixth item of a `__reduce__`: recorded on `obj` as its state and
+    /// its setter (the call's own node stays unreachable).
+    fn state_setter_call(&mut self, popped: Item) {
+        let Item::Node(call) = popped else { return };
+        if self.last_reduce != Some((call.index(), self.memo_writes)) || call.index() + 1 != self.value.node_count() {
+            return;
+        }
+        let Some(Node::Object(c)) = self.value.get(popped) else { return };
+        let (&[target, state], Construct::Call) = (c.args.as_slice(), c.construct) else { return };
+        let setter = c.class;
+        match self.value.get_mut(target) {
+            Some(Node::Object(obj)) if obj.state.is_none() && obj.state_setter.is_none() => {
+                obj.state = Some(state);
+                obj.state_setter = Some(setter);
+            }
+            _ => {}
+        }
+    }
+
     /// Refuses a global the decoding policy does not allow.
     fn check_global(&self, global: &Global<'_>, code: u8, at: u64) -> Res<()> {
         match &self.opts.globals {
