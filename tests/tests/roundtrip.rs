@@ -106,3 +106,26 @@ else:
     cmd.arg("-c").arg(script).arg("check");
     assert_eq!(String::from_utf8(pickle_test_support::run_ok(cmd, recoded.as_bytes())).unwrap().trim(), "ok");
 }
+
+/// Fuzzing found it: a GLOBAL named `.` decodes (CPython would fail only
+/// at import), but below protocol 4 it would be written as getattr chains
+/// with empty names, which decoding refuses. Writing it there is
+/// `Unsupported`; protocols 4 and 5 write it as STACK_GLOBAL and read it back.
+#[test]
+fn a_global_whose_qualname_has_an_empty_part_is_written_only_at_protocol_4_and_up() {
+    // The crash file: `cF2\n.\n(F1.\ntp1\nRp2\n.`
+    let input = pickle_test_support::unhex("6346320a2e0a2846312e0a7470310a5270320a2e");
+    let value: pickle_core::Value = pickle_core::from_slice(&input).unwrap();
+    for q in 0..=5u8 {
+        let written = pickle_core::to_vec_with(&value, pickle_core::EncodeOptions::default().protocol(q));
+        if q < 4 {
+            let err = written.unwrap_err();
+            assert_eq!(err.kind(), pickle_core::ErrorKind::Unsupported, "p{q}: {err}");
+            assert!(err.message().contains("its qualified name has an empty part"), "p{q}: {err}");
+        } else {
+            let bytes = written.unwrap();
+            let back: pickle_core::Value = pickle_core::from_slice(&bytes).unwrap();
+            assert_eq!(back, value, "p{q}");
+        }
+    }
+}

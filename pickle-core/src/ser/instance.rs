@@ -26,6 +26,17 @@ impl<'w> Encoder<'w> {
             self.out.push(op::STACK_GLOBAL);
             return Ok(());
         }
+        if qualname.split('.').any(str::is_empty) {
+            // `getattr` chains need every part (a GLOBAL with an empty name
+            // is refused on reading, as CPython refuses it).
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                None,
+                format!(
+                    "cannot write the global {module}.{qualname} below protocol 4: its qualified name has an empty part"
+                ),
+            ));
+        }
         let mut parts = qualname.split('.');
         let first = parts.next().unwrap_or_default();
         let rest: Vec<&str> = parts.collect();
