@@ -182,3 +182,45 @@ mod tests {
         assert_eq!(out, "/nonexistent-a:/b 0 in\n");
     }
 }
+
+/// A global allocator that counts the bytes allocated, for tests that
+/// measure a decode's peak memory. A test binary installs it with
+/// `#[global_allocator] static A: pickle_test_support::Counting = pickle_test_support::Counting;`
+/// and measures with [`peak_of`]; it should hold only tests that do not run
+/// concurrently with each other's measurements.
+#[derive(Debug)]
+pub struct Counting;
+
+static CURRENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+// SAFETY: every call forwards to the system allocator with the same layout;
+// the counters only observe sizes.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        use std::sync::atomic::Ordering::Relaxed;
+        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Relaxed) + layout.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded unchanged; `ptr` came from `alloc` with `layout`.
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Runs `f` and returns its result and the most bytes it had allocated at
+/// once beyond what was allocated before (with [`Counting`] installed).
+pub fn peak_of<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let before = CURRENT.load(Relaxed);
+    PEAK.store(before, Relaxed);
+    let r = f();
+    (r, PEAK.load(Relaxed).saturating_sub(before))
+}

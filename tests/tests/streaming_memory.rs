@@ -4,36 +4,8 @@
 //! allocator (this test binary holds this one test, so nothing else
 //! allocates meanwhile).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call forwards to the system allocator with the same layout;
-// the counters only observe sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged; `ptr` came from `alloc` with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: pickle_test_support::Counting = pickle_test_support::Counting;
 
 #[derive(pickle_core::Pickle, Debug, PartialEq)]
 #[pickle(module = "bench_models")]
@@ -53,10 +25,7 @@ fn decoding_into_a_vec_holds_about_the_result_not_the_graph_too() {
     let bytes = pickle_core::to_vec(&items).expect("encode");
     drop(items);
 
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let back: Vec<Item> = pickle_core::from_slice(&bytes).expect("decode");
-    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let (back, peak) = pickle_test_support::peak_of(|| pickle_core::from_slice::<Vec<Item>>(&bytes).expect("decode"));
     assert_eq!(back.len(), n);
     assert_eq!(back[123], Item { x: 123.0, y: -123.0, label: "item-123".into(), tags: vec![123, 1, 2] });
 

@@ -5,51 +5,17 @@
 //! allocator: this binary holds only these tests, run one at a time under
 //! a lock) stays within the budget. No timings.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pickle_core::{DecodeOptions, ErrorKind, Limits};
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-// SAFETY: every call forwards to the system allocator with the same layout;
-// the counters only observe sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged; `ptr` came from `alloc` with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: pickle_test_support::Counting = pickle_test_support::Counting;
 
-/// Runs `decode`; returns its result and the peak bytes it had allocated
-/// beyond what was allocated before.
-fn peak_of<R>(decode: impl FnOnce() -> R) -> (R, usize) {
-    let before = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let r = decode();
-    (r, PEAK.load(Ordering::Relaxed) - before)
-}
+/// One measurement at a time: the counters are global.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// A tight budget, so that the list bombs fail after a few dozen MiB.
 const TIGHT: Limits = Limits::DEFAULT.max_alloc(32 << 20).alloc_per_input_byte(8);
@@ -79,7 +45,8 @@ fn a_shared_list_copied_into_vec_vec_fails_within_the_budget() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let bytes = list_bomb();
     let opts = DecodeOptions::default().limits(TIGHT);
-    let (result, peak) = peak_of(|| pickle_core::from_slice_with::<Vec<Vec<i64>>>(&bytes, opts.clone()));
+    let (result, peak) =
+        pickle_test_support::peak_of(|| pickle_core::from_slice_with::<Vec<Vec<i64>>>(&bytes, opts.clone()));
     let err = result.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
     assert!(err.offset().is_some(), "{err}");
@@ -88,7 +55,8 @@ fn a_shared_list_copied_into_vec_vec_fails_within_the_budget() {
     eprintln!("list bomb: {} bytes of input, peak {peak} bytes, bound {limit}: {err}", bytes.len());
 
     // From a reader, and as a BTreeMap of lists: the same.
-    let (result, peak) = peak_of(|| pickle_core::from_reader_with::<_, Vec<Vec<i64>>>(&bytes[..], opts.clone()));
+    let (result, peak) =
+        pickle_test_support::peak_of(|| pickle_core::from_reader_with::<_, Vec<Vec<i64>>>(&bytes[..], opts.clone()));
     assert_eq!(result.unwrap_err().kind(), ErrorKind::LimitExceeded);
     assert!(peak <= limit, "reader: peak {peak} bytes, budget {limit}");
     eprintln!("list bomb from a reader: peak {peak} bytes");
@@ -104,7 +72,7 @@ fn a_shared_str_copied_into_vec_string_fails_within_the_default_budget() {
     let big: Rc<str> = Rc::from("x".repeat(1 << 20));
     let refs: Vec<Rc<str>> = (0..2000).map(|_| Rc::clone(&big)).collect();
     let bytes = pickle_core::to_vec(&refs).unwrap();
-    let (result, peak) = peak_of(|| pickle_core::from_slice::<Vec<String>>(&bytes));
+    let (result, peak) = pickle_test_support::peak_of(|| pickle_core::from_slice::<Vec<String>>(&bytes));
     let err = result.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
     assert!(err.offset().is_some(), "{err}");
@@ -121,7 +89,9 @@ fn a_dict_of_shared_lists_into_a_hashmap_fails_within_the_budget() {
         (0..100_000).map(|i| (format!("k{i}"), Rc::clone(&shared))).collect();
     let bytes = pickle_core::to_vec(&map).unwrap();
     let opts = DecodeOptions::default().limits(TIGHT);
-    let (result, peak) = peak_of(|| pickle_core::from_slice_with::<HashMap<String, Vec<i64>>>(&bytes, opts.clone()));
+    let (result, peak) = pickle_test_support::peak_of(|| {
+        pickle_core::from_slice_with::<HashMap<String, Vec<i64>>>(&bytes, opts.clone())
+    });
     let err = result.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
     assert!(err.offset().is_some(), "{err}");
@@ -131,7 +101,7 @@ fn a_dict_of_shared_lists_into_a_hashmap_fails_within_the_budget() {
     // A derived struct holding the map: the same.
     let holder = SharedHolder { m: map };
     let bytes = pickle_core::to_vec(&holder).unwrap();
-    let (result, peak) = peak_of(|| pickle_core::from_slice_with::<Holder>(&bytes, opts));
+    let (result, peak) = pickle_test_support::peak_of(|| pickle_core::from_slice_with::<Holder>(&bytes, opts));
     let err = result.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
     let limit = bound(&TIGHT, bytes.len());
