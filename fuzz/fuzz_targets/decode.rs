@@ -98,6 +98,9 @@ fn round_trip(value: &Value<'_>) {
             // Protocol 0 writes floats as repr(), which keeps no NaN payload or sign.
             canonical_nans(&mut want);
             canonical_nans(&mut got);
+            // PERSID writes a persistent id as text: its str is a new object
+            // on reading, shared with nothing (as in CPython).
+            unshare_persid_strs(&mut want);
         }
         // Buffer indices count NEXT_BUFFER opcodes in stream order, which the
         // writer chooses; only which node is which buffer is kept.
@@ -122,6 +125,19 @@ fn canonical_nans(value: &mut Value<'_>) {
                     *x = f64::NAN;
                 }
             }
+        }
+    }
+}
+
+fn unshare_persid_strs(value: &mut Value<'_>) {
+    for id in value.reachable() {
+        let pid = match value.node(id) {
+            Node::PersId(pid) => *pid,
+            _ => continue,
+        };
+        if let Some(Node::Str(s)) = value.get(pid) {
+            let copy = value.push(Node::Str(s.clone()));
+            *value.node_mut(id) = Node::PersId(copy);
         }
     }
 }
