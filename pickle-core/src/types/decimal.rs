@@ -21,7 +21,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::de::{Context, FromPickle};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::pyclass::{PyModuleBuilder, PyType, TypeHint};
 use crate::ser::{Encoder, ToPickle};
 use crate::value::{Construct, Item, Node};
@@ -245,11 +245,6 @@ impl PyType for Decimal {
     fn py_type(_: &mut PyModuleBuilder) -> TypeHint {
         TypeHint::class("decimal", "Decimal")
     }
-}
-
-#[allow(dead_code)] // used by the rust_decimal feature
-pub(crate) fn unsupported(message: String) -> Error {
-    Error::new(ErrorKind::Unsupported, None, message)
 }
 
 #[cfg(test)]

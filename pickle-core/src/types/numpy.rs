@@ -477,7 +477,7 @@ impl TimeUnit {
         UNITS.iter().find(|(u, _)| *u == self).map_or("ns", |(_, c)| c)
     }
 
-    fn from_code(code: &str) -> Option<TimeUnit> {
+    pub(crate) fn from_code(code: &str) -> Option<TimeUnit> {
         UNITS.iter().find(|(_, c)| *c == code).map(|(u, _)| *u)
     }
 }

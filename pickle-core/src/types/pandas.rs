@@ -661,29 +661,11 @@ fn tz_name(cx: &mut Context<'_, '_>, tz: Item) -> Result<Option<String>> {
 
 fn unit_of(cx: &Context<'_, '_>, dt: &Dtype, at: Item) -> Result<TimeUnit> {
     match &dt.unit {
-        Some((code, 1)) => time_unit(code).ok_or_else(|| cx.error(at, format_args!("unsupported unit {code}"))),
+        Some((code, 1)) => {
+            TimeUnit::from_code(code).ok_or_else(|| cx.error(at, format_args!("unsupported unit {code}")))
+        }
         _ => Err(cx.error(at, format_args!("expected a datetime64 or timedelta64 dtype, found {}", dt.name()))),
     }
-}
-
-fn time_unit(code: &str) -> Option<TimeUnit> {
-    [
-        TimeUnit::Years,
-        TimeUnit::Months,
-        TimeUnit::Weeks,
-        TimeUnit::Days,
-        TimeUnit::Hours,
-        TimeUnit::Minutes,
-        TimeUnit::Seconds,
-        TimeUnit::Millis,
-        TimeUnit::Micros,
-        TimeUnit::Nanos,
-        TimeUnit::Picos,
-        TimeUnit::Femtos,
-        TimeUnit::Attos,
-    ]
-    .into_iter()
-    .find(|u| u.code() == code)
 }
 
 /// The rows of a (possibly 2-D block) array: for a 1-D array one row of

@@ -123,10 +123,6 @@ via_core!(
                     "the offset of {offset_micros} microseconds is not whole seconds, as FixedOffset needs"
                 ));
             }
-            Some(TzInfo::Zone { key }) if t.tz().is_some_and(TzInfo::is_utc) => {
-                let _ = key;
-                FixedOffset::east_opt(0)
-            }
             _ => None,
         };
         let offset = match offset {
