@@ -998,6 +998,16 @@ fn block_columns(cx: &mut Context<'_, '_>, item: Item, column: &str) -> Result<V
     column_values(cx, values, column)
 }
 
+/// A `slice` or `RangeIndex` bound: an int, or `default` where it is
+/// missing or None; `None` for anything else.
+fn int_or(item: Option<Item>, default: i64) -> Option<i64> {
+    match item {
+        Some(Item::Int(x)) => Some(x),
+        Some(Item::None) | None => Some(default),
+        _ => None,
+    }
+}
+
 /// The column positions of a block's placement: `slice(start, stop, step)`
 /// or an int array.
 fn placement(cx: &mut Context<'_, '_>, item: Item) -> Result<Vec<usize>> {
@@ -1006,11 +1016,7 @@ fn placement(cx: &mut Context<'_, '_>, item: Item) -> Result<Vec<usize>> {
         && v.as_global(obj.class)
             .is_some_and(|g| g.name == "slice" && matches!(g.module.as_ref(), "builtins" | "__builtin__"))
     {
-        let int = |i: usize, default: i64| match obj.args.get(i) {
-            Some(&Item::Int(x)) => Some(x),
-            Some(Item::None) | None => Some(default),
-            _ => None,
-        };
+        let int = |i: usize, default: i64| int_or(obj.args.get(i).copied(), default);
         let (Some(start), Some(stop), Some(step)) = (int(0, 0), int(1, 0), int(2, 1)) else {
             return Err(cx.error(item, "a block placement slice of other than ints"));
         };
@@ -1050,11 +1056,7 @@ fn read_index(cx: &mut Context<'_, '_>, item: Item) -> Result<Index> {
             let name = name_of(cx, d)?;
             match cls {
                 "RangeIndex" => {
-                    let get = |k: &str, default: i64| match v.dict_get(d, k) {
-                        Some(Item::Int(x)) => Some(x),
-                        None | Some(Item::None) => Some(default),
-                        _ => None,
-                    };
+                    let get = |k: &str, default: i64| int_or(v.dict_get(d, k), default);
                     let (Some(start), Some(stop), Some(step)) = (get("start", 0), get("stop", 0), get("step", 1))
                     else {
                         return Err(cx.error(d, "a RangeIndex of other than ints"));
@@ -1080,11 +1082,7 @@ fn read_index(cx: &mut Context<'_, '_>, item: Item) -> Result<Index> {
         }
         Some("RangeIndex") if obj.construct == Construct::Call => {
             let a = &obj.args;
-            let int = |i: usize, default: i64| match a.get(i) {
-                Some(&Item::Int(x)) => Some(x),
-                Some(Item::None) | None => Some(default),
-                _ => None,
-            };
+            let int = |i: usize, default: i64| int_or(a.get(i).copied(), default);
             let (Some(start), Some(stop), Some(step)) = (int(0, 0), int(1, 0), int(2, 1)) else {
                 return Err(cx.error(item, "a RangeIndex of other than ints"));
             };
