@@ -326,7 +326,7 @@ fn has_identity(node: &Node<'_>) -> bool {
 /// Appends a JSON string as Python's `json.dumps(ensure_ascii=True)` writes
 /// it: everything outside printable ASCII as `\uXXXX` (lowercase hex),
 /// astral characters as surrogate pairs.
-fn push_json_str(out: &mut String, chars: impl Iterator<Item = u32>) {
+pub(crate) fn push_json_str(out: &mut String, chars: impl Iterator<Item = u32>) {
     out.push('"');
     for cp in chars {
         match cp {

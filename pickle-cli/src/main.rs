@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pickle_cli::dis::{DisOptions, Memo};
-use pickle_core::{DecodeOptions, EncodeOptions, PersistentIds, StringEncoding, Value};
+use pickle_core::scan::{Scanner, Verdict};
+use pickle_core::{DecodeOptions, EncodeOptions, GlobalPolicy, PersistentIds, StringEncoding, Value};
 
 /// Python's pickle format from the command line: disassemble, convert to
 /// JSON, re-encode. Nothing in a pickle is executed.
@@ -80,6 +81,39 @@ enum Command {
         #[command(flatten)]
         decoding: Decoding,
     },
+    /// Say whether loading each PATH in Python (pickle.load, torch.load,
+    /// np.load with allow_pickle) would be safe, without loading it:
+    /// `safe`, `unknown` (globals outside the allowlist, such as an
+    /// application's own classes), `dangerous`, or `error`.
+    #[command(after_help = SCAN_HELP)]
+    Scan {
+        /// Files to scan; a directory is scanned file by file, recursively.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The report's form.
+        #[arg(short, long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also fail (exit 1) when a file is `unknown`.
+        #[arg(long)]
+        strict: bool,
+        /// Also allow the globals FILE lists, one `module:qualname` or
+        /// `module:*` per line (`#` comments). Known-dangerous globals stay
+        /// dangerous.
+        #[arg(long, value_name = "FILE")]
+        policy: Vec<PathBuf>,
+    },
+}
+
+const SCAN_HELP: &str = "\
+Exit status: 0 when no file is dangerous (with --strict: none is unknown either),
+1 when one is, 2 on bad usage or when a file could not be read to its end
+and nothing dangerous was found in it.";
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Format {
+    Text,
+    Json,
+    Sarif,
 }
 
 /// Options of the commands that decode.
@@ -146,7 +180,7 @@ fn main() -> ExitCode {
         }
     };
     match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(failure) => {
             eprintln!("pickle: {}: {}", failure.path, failure.message);
             ExitCode::from(1)
@@ -154,8 +188,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<(), Failure> {
+fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
+        Command::Scan { paths, format, strict, policy } => Ok(scan(&paths, format, strict, &policy)),
         Command::Dis { files, annotate, indent, memo, output, preamble } => {
             let opts = DisOptions { indent, annotate: if annotate { 30 } else { 0 } };
             let sink: Box<dyn Write> = match &output {
@@ -187,7 +222,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 result.map_err(|e| Failure::new(file, e))?;
                 flushed.map_err(out_failure)?;
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Json { input, decoding } => {
             let data = read_input(&input)?;
@@ -196,7 +231,8 @@ fn run(command: Command) -> Result<(), Failure> {
             let mut text = pickle_cli::json::value_to_json(&value);
             text.push('\n');
             let mut out = io::stdout().lock();
-            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(Failure::stdout)
+            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(Failure::stdout)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Recode { protocol, input, output, decoding } => {
             let data = read_input(&input)?;
@@ -204,9 +240,87 @@ fn run(command: Command) -> Result<(), Failure> {
                 pickle_core::from_slice_with(&data, decoding.options()).map_err(|e| Failure::new(&input, e))?;
             let bytes = pickle_core::to_vec_with(&value, EncodeOptions::default().protocol(protocol))
                 .map_err(|e| Failure::new(&input, e))?;
-            write_output(&output, &bytes)
+            write_output(&output, &bytes)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `pickle scan`: its exit status is the verdict, so it reports its own
+/// failures.
+fn scan(paths: &[PathBuf], format: Format, strict: bool, policies: &[PathBuf]) -> ExitCode {
+    let mut policy = GlobalPolicy::builtin();
+    for file in policies {
+        let text = match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("pickle: {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        };
+        policy = match policy.parse(&text) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("pickle: {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        };
+    }
+    let scanner = Scanner::new().policy(policy);
+    let mut reports = Vec::new();
+    for path in paths {
+        for file in files_under(path) {
+            let name = if file == Path::new("-") { "<stdin>".to_string() } else { file.display().to_string() };
+            reports.push(match read_input(&file) {
+                Ok(data) => pickle_cli::scan::scan_bytes(&name, &data, &scanner),
+                Err(failure) => pickle_cli::scan::FileReport::unreadable(&name, failure.message),
+            });
+        }
+    }
+    let text = match format {
+        Format::Text => pickle_cli::scan::report::text(&reports),
+        Format::Json => pickle_cli::scan::report::json(&reports),
+        Format::Sarif => pickle_cli::scan::report::sarif(&reports),
+    };
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        eprintln!("pickle: <stdout>: {e}");
+        return ExitCode::from(2);
+    }
+    let verdicts: Vec<Verdict> = reports.iter().map(pickle_cli::scan::FileReport::verdict).collect();
+    let fails = |v: &Verdict| *v == Verdict::Dangerous || (strict && *v == Verdict::Unknown);
+    if verdicts.iter().any(fails) {
+        ExitCode::from(1)
+    } else if verdicts.contains(&Verdict::Error) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `path`, or every file under it when it is a directory, sorted.
+fn files_under(path: &Path) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    let mut dirs = vec![path.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            files.push(dir);
+            continue;
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            // Symlinked directories are not followed (no loops).
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => dirs.push(p),
+                _ => files.push(p),
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {

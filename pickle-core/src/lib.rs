@@ -31,6 +31,7 @@ mod format;
 mod identity;
 mod options;
 mod pyclass;
+pub mod scan;
 mod ser;
 mod types;
 mod value;

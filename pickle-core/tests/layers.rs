@@ -10,7 +10,7 @@
 //! | 0 | `error` |
 //! | 1 | `format`, `value`, `options`, `identity` (leaves) |
 //! | 2 | `de`, `ser` (each blind to the other) |
-//! | 3 | `pyclass` |
+//! | 3 | `pyclass`, `scan` (each blind to the other) |
 //! | 4 | `types` (nothing depends on it) |
 //!
 //! `lib.rs` and `private.rs` are the facades and may use anything; nothing
@@ -32,6 +32,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("de", 2),
     ("ser", 2),
     ("pyclass", 3),
+    ("scan", 3),
     ("types", 4),
 ];
 

@@ -6,6 +6,7 @@
 //! std impls in `impls.rs`) turns the graph into Rust values.
 
 pub(crate) mod collections;
+pub(crate) mod count;
 mod decoder;
 pub(crate) mod dtype;
 mod from_pickle;
@@ -13,7 +14,6 @@ mod impls;
 mod input;
 mod machine;
 pub(crate) mod numpy;
-pub(crate) mod scan;
 mod sink;
 mod stream;
 
@@ -88,6 +88,18 @@ fn decode_slice_at<'a>(bytes: &'a [u8], start: usize, opts: &DecodeOptions) -> R
     let value = Machine::new(opts, Some(left)).run(&mut input)?;
     Ok((value, input.consumed()))
 }
+
+/// Runs the pickle that starts at byte `start` of `bytes` with a trace
+/// (for `pickle scan`), and says where it stopped: after STOP, or at the
+/// opcode that failed.
+pub(crate) fn trace_slice_at<'a>(bytes: &'a [u8], start: usize, opts: &DecodeOptions) -> (machine::Traced<'a>, usize) {
+    let mut input = SliceInput::at(bytes, start);
+    let left = bytes.len().saturating_sub(start) as u64;
+    let traced = Machine::traced(opts, Some(left)).run_traced(&mut input);
+    (traced, input.consumed())
+}
+
+pub(crate) use machine::Traced;
 
 /// Decodes a pickle from a byte slice into a value that does not borrow
 /// from it: strings and bytes are copied, so the result (a `Value<'static>`,

@@ -160,11 +160,11 @@ where
 
 /// How many `(K, V)` pairs to make room for before decoding a pickle whose
 /// root is a dict: the count of a quick pass over the input
-/// (`scan.rs`), so that a hash map never resizes, capped by what the
+/// (`count.rs`), so that a hash map never resizes, capped by what the
 /// allocation budget could hold and by the container limit. 0 when the pass
 /// cannot follow the input.
 pub(crate) fn dict_capacity<K, V>(bytes: &[u8], opts: &DecodeOptions) -> usize {
     let budget = opts.limits.alloc_budget(bytes.len() as u64) / size_of::<(K, V)>().max(1) as u64;
     let cap = usize::try_from(budget).unwrap_or(usize::MAX).min(opts.limits.max_container_len);
-    super::scan::root_len(bytes, true).unwrap_or(0).min(cap)
+    super::count::root_len(bytes, true).unwrap_or(0).min(cap)
 }

@@ -11,6 +11,9 @@ mod args;
 mod errors;
 mod memo;
 mod reduce;
+mod trace;
+
+pub(crate) use trace::{Event, Renamed, Trace, Traced};
 
 use super::input::{Chunk, Input, Short};
 use super::sink::{Sink, Stream, Streamed};
@@ -48,6 +51,8 @@ pub(crate) struct Machine<'a, 'o> {
     stream: Option<Stream<'o, 'a>>,
     /// Reused buffer for items on their way to the sink.
     scratch: Vec<Item>,
+    /// What a traced run (`pickle scan`) records; `None` otherwise.
+    trace: Option<Box<Trace>>,
 }
 
 type Res<T> = Result<T>;
@@ -91,6 +96,32 @@ impl<'a, 'o> Machine<'a, 'o> {
             last_reduce: None,
             stream: None,
             scratch: Vec::new(),
+            trace: None,
+        }
+    }
+
+    /// A machine that records what `pickle scan` needs (see trace.rs) and
+    /// follows CPython where the plain decoder is stricter: a second BUILD
+    /// on one object is recorded rather than refused.
+    pub(crate) fn traced(opts: &'o DecodeOptions, input_len: Option<u64>) -> Self {
+        let mut m = Machine::new(opts, input_len);
+        m.trace = Some(Box::default());
+        m
+    }
+
+    /// Runs until STOP or the first error and keeps everything built.
+    pub(crate) fn run_traced<I: Input<'a>>(mut self, input: &mut I) -> Traced<'a> {
+        let result = self.run_loop(input);
+        if let Ok(root) = result {
+            self.value.set_root(root);
+        }
+        Traced { value: self.value, trace: self.trace.map(|t| *t).unwrap_or_default(), result, proto: self.proto }
+    }
+
+    /// Records an opcode that calls into `target` (traced runs only).
+    fn note_event(&mut self, code: u8, at: u64, target: Item, state: Option<Item>) {
+        if let Some(t) = &mut self.trace {
+            t.events.push(Event { at, code, target, state });
         }
     }
 
@@ -749,7 +780,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::GLOBAL => {
                     let module = name_line(Self::line(input, code, at)?, code, at, "module")?;
                     let name = name_line(Self::line(input, code, at)?, code, at, "class")?;
-                    let global = self.global(module, name);
+                    let global = self.global(module, name, at);
                     self.check_global(&global, code, at)?;
                     self.push_node(Node::Global(Box::new(global)), at)?;
                 }
@@ -777,7 +808,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                         (Cow::Owned(module.to_owned()), Cow::Owned(name.to_owned()));
                     // A memoized str can be named again and again: charge the copies.
                     self.charge((module.len() + name.len()) as u64, at)?;
-                    let global = self.global(module, name);
+                    let global = self.global(module, name, at);
                     self.check_global(&global, code, at)?;
                     self.push_node(Node::Global(Box::new(global)), at)?;
                 }
@@ -840,9 +871,13 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::BUILD => {
                     let state = self.pop(code, at)?;
                     let target = self.top(code, at)?;
+                    self.note_event(code, at, target, Some(state));
                     self.touch(target);
+                    let traced = self.trace.is_some();
                     match self.value.get_mut(target) {
                         Some(Node::Object(obj)) if obj.state.is_none() => obj.state = Some(state),
+                        // CPython runs every BUILD; the trace has this one.
+                        Some(Node::Object(_)) if traced => {}
                         Some(Node::Object(_)) => {
                             return Err(err(
                                 ErrorKind::InvalidStructure,
@@ -866,7 +901,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let module = name_line(Self::line(input, code, at)?, code, at, "module")?;
                     let name = name_line(Self::line(input, code, at)?, code, at, "class")?;
                     let args = self.mark_items(code, at)?;
-                    let global = self.global(module, name);
+                    let global = self.global(module, name, at);
                     self.check_global(&global, code, at)?;
                     let class = self.node(Node::Global(Box::new(global)), at)?;
                     self.instantiate(class, args, at)?;
@@ -998,11 +1033,14 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
     }
 
-    fn global(&self, module: Cow<'a, str>, name: Cow<'a, str>) -> Global<'a> {
+    fn global(&mut self, module: Cow<'a, str>, name: Cow<'a, str>, at: u64) -> Global<'a> {
         if self.proto < 3
             && self.opts.fix_imports
             && let Some((m, n)) = compat::to_python3(&module, &name)
         {
+            if let Some(t) = &mut self.trace {
+                t.renamed.push(Renamed { at, module: module.clone().into_owned(), name: name.clone().into_owned() });
+            }
             return Global { module: Cow::Borrowed(m), name: n.map(Cow::Borrowed).unwrap_or(name) };
         }
         Global { module, name }
@@ -1044,6 +1082,9 @@ impl<'a, 'o> Machine<'a, 'o> {
             }
             return Ok(());
         }
+        if self.trace.is_some() && !matches!(self.value.get(target), Some(Node::List(_))) {
+            self.note_event(code, at, target, None);
+        }
         self.touch(target);
         let max = self.opts.limits.max_container_len;
         let kind = self.value.type_name(target);
@@ -1070,6 +1111,9 @@ impl<'a, 'o> Machine<'a, 'o> {
             }
             return Ok(());
         }
+        if self.trace.is_some() && !matches!(self.value.get(target), Some(Node::Dict(_))) {
+            self.note_event(code, at, target, None);
+        }
         self.touch(target);
         let max = self.opts.limits.max_container_len;
         let kind = self.value.type_name(target);
@@ -1086,6 +1130,9 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn extend_set(&mut self, target: Item, items: impl Iterator<Item = Item>, code: u8, at: u64) -> Res<()> {
+        if self.trace.is_some() && !matches!(self.value.get(target), Some(Node::Set(_))) {
+            self.note_event(code, at, target, None);
+        }
         self.touch(target);
         let max = self.opts.limits.max_container_len;
         let kind = self.value.type_name(target);

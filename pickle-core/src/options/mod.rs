@@ -2,6 +2,14 @@
 //! decoding of untrusted input. All are built by value:
 //! `DecodeOptions::default().encoding(StringEncoding::Latin1)`.
 
+mod allowlist;
+mod danger;
+mod policy;
+
+pub(crate) use allowlist::{Roles, nested_loader};
+pub(crate) use danger::danger;
+pub use policy::GlobalPolicy;
+
 /// Options for encoding, built by value:
 /// `EncodeOptions::default().protocol(2)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,55 +104,6 @@ pub enum PersistentIds {
     /// Keep it as a [`Node::PersId`](crate::Node::PersId) (what PyTorch
     /// files and `pickle dis`/`json`/`recode` need).
     Keep,
-}
-
-/// The globals (classes and functions) a pickle may name: decoding with
-/// [`DecodeOptions::globals`] fails with
-/// [`ErrorKind::Forbidden`](crate::ErrorKind::Forbidden) at the first one
-/// the policy does not allow. An extension code (`EXT1`/`EXT2`/`EXT4`) names
-/// a global through a registry the decoder does not have, so it is refused
-/// too.
-///
-/// ```
-/// use pickle_core::{DecodeOptions, ErrorKind, GlobalPolicy, Value};
-///
-/// let policy = GlobalPolicy::deny_all().allow_module("collections").allow("builtins", "set");
-/// let ok = pickle_core::to_vec(&pickle_core::collections::Deque { items: [1].into(), maxlen: None })?;
-/// assert!(pickle_core::from_slice_with::<Value>(&ok, DecodeOptions::default().globals(policy.clone())).is_ok());
-/// let bad = b"\x80\x04\x8c\x02os\x8c\x06system\x93.";
-/// let err = pickle_core::from_slice_with::<Value>(bad, DecodeOptions::default().globals(policy)).unwrap_err();
-/// assert_eq!((err.kind(), err.offset()), (ErrorKind::Forbidden, Some(14)));
-/// # Ok::<(), pickle_core::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct GlobalPolicy {
-    /// `(module, Some(qualname))` allows one global, `(module, None)` every
-    /// global of the module.
-    rules: Vec<(String, Option<String>)>,
-}
-
-impl GlobalPolicy {
-    /// A policy that allows no global: plain data only.
-    pub fn deny_all() -> GlobalPolicy {
-        GlobalPolicy::default()
-    }
-
-    /// Also allows `module.qualname`.
-    pub fn allow(mut self, module: &str, qualname: &str) -> GlobalPolicy {
-        self.rules.push((module.to_owned(), Some(qualname.to_owned())));
-        self
-    }
-
-    /// Also allows every global of `module` (not of its submodules).
-    pub fn allow_module(mut self, module: &str) -> GlobalPolicy {
-        self.rules.push((module.to_owned(), None));
-        self
-    }
-
-    /// Whether the policy allows `module.qualname`.
-    pub fn allows(&self, module: &str, qualname: &str) -> bool {
-        self.rules.iter().any(|(m, q)| m == module && q.as_deref().is_none_or(|q| q == qualname))
-    }
 }
 
 impl DecodeOptions {

@@ -1,0 +1,4 @@
+
+// placeholder
+pub(super) const CLASSES: &[(&str, &str)] = &[];
+pub(super) const FUNCTIONS: &[(&str, &str)] = &[];
