@@ -100,6 +100,7 @@ const HAND: &[(&str, &str, Roles)] = &[
     ("pathlib._local", "PurePosixPath", C),
     ("pathlib._local", "PureWindowsPath", C),
     ("pathlib._local", "WindowsPath", C),
+    ("zoneinfo", "ZoneInfo", R),
     ("zoneinfo", "ZoneInfo._unpickle", C),
     ("re", "_compile", C),
     ("logging", "getLogger", C),

@@ -104,10 +104,18 @@ impl<'s> Analysis<'s> {
         });
         let remapped =
             written_as.as_ref().map(|w| format!(" (written {w}, which Python 3 maps to it)")).unwrap_or_default();
+        if g.is("builtins", "getattr") {
+            // The machine turns getattr(global, 'name') into the global
+            // `module.qualname.name`, judged as such; any other call of
+            // getattr is judged where it is called.
+            return;
+        }
         let (severity, rule, reason) = match class {
             Class::Allowed(_) => return,
             Class::Dangerous(why) => {
-                let rule = if g.name.contains('.') { "PKL112" } else { "PKL110" };
+                // A dunder, alias or method walk, rather than a listed name.
+                let walk = why.starts_with("walks") || why.starts_with("an unbound");
+                let rule = if walk { "PKL112" } else { "PKL110" };
                 (Severity::Dangerous, rule, format!("imports {name}{remapped}: {why}"))
             }
             Class::Unknown => (
@@ -131,6 +139,11 @@ impl<'s> Analysis<'s> {
         match v.get(callee) {
             Some(Node::Global(g)) => {
                 let name = global_name(g);
+                if let Some(i) = nested_loader(&g.module, &g.name)
+                    && let Some(&arg) = obj.args.get(i)
+                {
+                    self.nested(v, arg, &name, base.clone());
+                }
                 let shown = || format!("{name}{}", args_preview(v, &obj.args));
                 match self.class(g) {
                     Class::Allowed(roles) if roles.has(role) => self.allowed_call(v, g, obj, base),
@@ -171,8 +184,7 @@ impl<'s> Analysis<'s> {
         }
     }
 
-    /// An allowed callee: check the callables it calls in turn, and scan a
-    /// pickle it unpickles.
+    /// An allowed callee: check the callables it calls in turn.
     fn allowed_call(&mut self, v: &Value<'_>, g: &Global<'_>, obj: &Object, base: Finding) {
         match (g.module.as_ref(), g.name.as_ref(), obj.args.as_slice()) {
             // Not turned into a plain instance by the machine: the base is
@@ -193,13 +205,7 @@ impl<'s> Analysis<'s> {
                     self.trampoline(v, *factory, "a defaultdict calls its default_factory on a missing key", base);
                 }
             }
-            (m, n, args) => {
-                if let Some(i) = nested_loader(m, n)
-                    && let Some(&arg) = args.get(i)
-                {
-                    self.nested(v, arg, &global_name(g), base);
-                }
-            }
+            _ => {}
         }
     }
 
