@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
     streams_like_the_graph::<Vec<(String, f64)>>(data, &opts, sliced.as_ref());
     streams_like_the_graph::<Vec<std::rc::Rc<Vec<i64>>>>(data, &opts, sliced.as_ref());
     streams_like_the_graph::<std::collections::BTreeMap<String, Vec<i64>>>(data, &opts, sliced.as_ref());
-    // A HashMap is first sized by scan.rs's count of the root's pairs.
+    // A HashMap is first sized by count.rs's count of the root's pairs.
     streams_like_the_graph::<std::collections::HashMap<String, Vec<i64>>>(data, &opts, sliced.as_ref());
     let _ = pickle_core::from_slice_with::<Option<std::collections::BTreeMap<String, Vec<i64>>>>(data, opts.clone());
     let _ = pickle_core::from_reader_with::<_, (Vec<u8>, Option<bool>, i128)>(data, opts.clone());
