@@ -46,7 +46,7 @@ pub use format::opcodes;
 /// `repr` of floats), for pickle-cli. Not a stable API.
 #[doc(hidden)]
 pub use format::text;
-pub use options::{DecodeOptions, EncodeOptions, GlobalPolicy, Limits, PersistentIds, StringEncoding};
+pub use options::{DecodeOptions, EncodeOptions, GlobalPolicy, Limits, PersistentIds, PolicyError, StringEncoding};
 pub use pyclass::{PyClass, PyModuleBuilder, PyType, TypeHint};
 pub use ser::{Encoder, Pickler, StateWriter, ToPickle, TupleWriter, to_vec, to_vec_with, to_writer, to_writer_with};
 pub use types::builtins::{ByteArray, Bytes};

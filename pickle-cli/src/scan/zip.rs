@@ -11,7 +11,10 @@ const LOCAL: &[u8; 4] = b"PK\x03\x04";
 const CENTRAL: &[u8; 4] = b"PK\x01\x02";
 const END: &[u8; 4] = b"PK\x05\x06";
 /// The largest member inflated, so a zip bomb is an error, not an OOM.
-const MAX_INFLATED: usize = 1 << 32;
+pub(crate) const MAX_INFLATED: usize = 1 << 30;
+/// How much of a deflated member is inflated first, to see whether the
+/// rest matters (an `.npy` of plain data needs only its header).
+const PEEK: usize = 64 << 10;
 
 /// One member's bytes, or why they could not be had.
 #[derive(Debug)]
@@ -204,10 +207,27 @@ fn local_member(
     let raw = bytes.get(data_at..data_at.saturating_add(size).min(bytes.len())).unwrap_or(&[]);
     let data = match method {
         0 => Ok(raw.to_vec()),
-        8 => miniz_oxide::inflate::decompress_to_vec_with_limit(raw, MAX_INFLATED)
-            .map_err(|e| format!("cannot inflate: {:?}", e.status)),
+        8 => inflate(raw),
         m => Err(format!("compression method {m} is not supported (stored and deflate are)")),
     };
     let name = cd_name.map_or(name, str::to_owned);
     Some(Member { name, offset: off, data })
+}
+
+fn inflate(raw: &[u8]) -> Result<Vec<u8>, String> {
+    use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_with_limit};
+    let failed = |e: miniz_oxide::inflate::DecompressError| match e.status {
+        TINFLStatus::HasMoreOutput => format!("it inflates to more than {MAX_INFLATED} bytes"),
+        status => format!("cannot inflate it: {status:?}"),
+    };
+    match decompress_to_vec_with_limit(raw, PEEK) {
+        Ok(all) => Ok(all),
+        Err(e) if e.status == TINFLStatus::HasMoreOutput => {
+            if e.output.starts_with(super::npy::MAGIC) && super::npy::object_payload(&e.output) == Ok(None) {
+                return Ok(e.output);
+            }
+            decompress_to_vec_with_limit(raw, MAX_INFLATED).map_err(failed)
+        }
+        Err(e) => Err(failed(e)),
+    }
 }

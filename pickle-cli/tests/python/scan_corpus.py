@@ -467,6 +467,35 @@ inner_ok = p2(b"]K\x01a")
 write("benign", "torch_storage_load_from_bytes_benign.pkl",
       p2(g0("torch.storage", "_load_from_bytes") + b"C" + bytes([len(inner_ok)]) + inner_ok + b"\x85R"), "safe")
 
+# Stdlib values as other Pythons write them: 2.7 (Python 2 names, str as
+# bytes), 3.8 and 3.13 (pathlib._local), where pyenv has them.
+OTHER = r'''
+import collections, datetime, decimal, pickle, sys, uuid
+values = [{"a": [1, 2.5, u"\\u00e9", None, True], "s": set([1]), "long": 2 ** 70}, datetime.datetime(2020, 1, 2, 3, 4, 5),
+          datetime.date(2020, 1, 1), datetime.timedelta(seconds=5), decimal.Decimal("1.10"), uuid.UUID(int=1),
+          collections.OrderedDict([("k", 1)]), collections.deque([1]), complex(1, 2), frozenset([2]), b"bytes"]
+if sys.version_info[0] >= 3:
+    import pathlib
+    values.append(pathlib.PurePosixPath("/tmp/x"))
+for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+    with open("%s/py%d%d_stdlib_p%d.pkl" % (sys.argv[1], sys.version_info[0], sys.version_info[1], proto), "wb") as f:
+        pickle.dump(values, f, protocol=proto)
+'''
+try:
+    import subprocess
+    pyenv_root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
+    for version in sorted(os.listdir(os.path.join(pyenv_root, "versions"))):
+        if version.split(".")[:2] not in (["2", "7"], ["3", "8"], ["3", "13"]):
+            continue
+        exe = os.path.join(pyenv_root, "versions", version, "bin", "python")
+        bdir = os.path.join(OUT, "benign")
+        before = set(os.listdir(bdir))
+        subprocess.run([exe, "-c", OTHER, bdir], check=True)
+        for name in sorted(set(os.listdir(bdir)) - before):
+            LABELS.append((f"benign/{name}", "benign", "safe"))
+except (OSError, subprocess.CalledProcessError):
+    pass
+
 with open(os.path.join(OUT, "labels.tsv"), "w") as f:
     for path, kind, expect in LABELS:
         f.write(f"{path}\t{kind}\t{expect}\n")

@@ -8,7 +8,7 @@ mod policy;
 
 pub(crate) use allowlist::{Roles, nested_loader};
 pub(crate) use danger::danger;
-pub use policy::GlobalPolicy;
+pub use policy::{GlobalPolicy, PolicyError};
 
 /// Options for encoding, built by value:
 /// `EncodeOptions::default().protocol(2)`.
