@@ -20,23 +20,13 @@ import pickle
 import sys
 
 
-class Stub:
-    def __init__(self, name):
-        object.__setattr__(self, "_name", name)
-
-    def __call__(self, *args, **kwargs):
-        return Stub(self._name + "()")
-
-    def __getattr__(self, attr):
-        return Stub(self._name + "." + attr)
+class Inert:
+    """What BUILD, SETITEM, APPEND(S) and ADDITEMS call: nothing."""
 
     def __setstate__(self, state):
         pass
 
     def __setitem__(self, key, value):
-        pass
-
-    def __setattr__(self, key, value):
         pass
 
     def append(self, item):
@@ -48,7 +38,19 @@ class Stub:
     def add(self, item):
         pass
 
-    # NEWOBJ calls cls.__new__(cls, *args): a Stub class stands in.
+
+class Stub(Inert):
+    def __init__(self, name):
+        object.__setattr__(self, "_name", name)
+
+    def __call__(self, *args, **kwargs):
+        return Stub(self._name + "()")
+
+    def __getattr__(self, attr):
+        return Stub(self._name + "." + attr)
+
+    def __setattr__(self, key, value):
+        pass
 
 
 class Recorder(pickle._Unpickler):
@@ -70,7 +72,9 @@ class Recorder(pickle._Unpickler):
         return Stub("persistent")
 
 
-class StubClass:
+class StubClass(Inert):
+    """What find_class returns: a class, so NEWOBJ's cls.__new__(cls) works."""
+
     def __new__(cls, *args, **kwargs):
         return object.__new__(cls)
 
@@ -82,21 +86,6 @@ class StubClass:
 
     def __call__(self, *args, **kwargs):
         return Stub("call")
-
-    def __setstate__(self, state):
-        pass
-
-    def __setitem__(self, key, value):
-        pass
-
-    def append(self, item):
-        pass
-
-    def extend(self, items):
-        pass
-
-    def add(self, item):
-        pass
 
 
 def main():
