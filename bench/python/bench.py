@@ -4,8 +4,11 @@ times C pickle's dumps/loads (best of N), measures file sizes at protocols
 
 Invoked by pickle-bench with a JSON job on stdin; prints one JSON result.
 """
+import datetime
+import decimal
 import gc
 import json
+import os
 import pickle
 import sys
 import threading
@@ -48,6 +51,15 @@ def build(name, scale):
     if name == "e":
         shared = [1, 2, 3, 4, 5]
         return [shared] * n(1_000_000)
+    if name == "h":
+        import numpy as np
+        utc = datetime.timezone.utc
+        return [bench_models.Record(datetime.datetime.fromtimestamp(1_600_000_000 + i, utc),
+                                    decimal.Decimal(i * 100 + 7).scaleb(-2),
+                                    np.arange(i * 16, i * 16 + 16, dtype=np.float32))
+                for i in range(n(1_000_000))]
+    if name == "i":
+        return [i * 0.5 for i in range(n((1 << 30) // 8))]
     if name == "f":
         root = []
         cur = root
@@ -59,8 +71,36 @@ def build(name, scale):
     raise ValueError(name)
 
 
+def run_file(job):
+    """Workload (i): pickle.dump into a file and pickle.load back, beside
+    pickle.load of pickle-rs's file."""
+    scale, runs, ours = job["scale"], job["runs"], job["file"]
+    obj = build("i", scale)
+    own = ours + ".cpython"
+
+    def dump():
+        with open(own, "wb") as f:
+            pickle.dump(obj, f, 4)
+
+    def load(path):
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+    out = {"workload": "i", "dumps": best(dump, runs)}
+    if load(ours) != obj:
+        raise SystemExit("workload i: pickle-rs's file does not load as the same floats")
+    out["loads"] = best(lambda: load(own), runs)
+    out["loads_ours"] = best(lambda: load(ours), runs)
+    out["loads_own_again"] = best(lambda: load(own), runs)
+    out["sizes"] = {"4": os.path.getsize(own)}
+    os.remove(own)
+    return out
+
+
 def run(job):
     name, scale, runs = job["workload"], job["scale"], job["runs"]
+    if name == "i":
+        return run_file(job)
     obj = build(name, scale)
     out = {"workload": name}
     own = pickle.dumps(obj, 4)
@@ -96,6 +136,11 @@ def same(a, b):
         return vars(a) == vars(b)
     if isinstance(a, list) and a and isinstance(a[0], bench_models.Item):
         return len(a) == len(b) and all(vars(x) == vars(y) for x, y in zip(a, b))
+    if isinstance(a, list) and a and isinstance(a[0], bench_models.Record):
+        import numpy as np
+        return len(a) == len(b) and all(
+            x.when == y.when and x.amount == y.amount and x.values.dtype == y.values.dtype
+            and np.array_equal(x.values, y.values) for x, y in zip(a, b))
     return a == b
 
 

@@ -25,3 +25,12 @@ class Checkpoint:
     def __init__(self, step, layers):
         self.step = step
         self.layers = layers
+
+
+class Record:
+    """Workload (h): {when: DateTime<Utc>, amount: Decimal, values: NdArray<f32> of 16}."""
+
+    def __init__(self, when, amount, values):
+        self.when = when
+        self.amount = amount
+        self.values = values

@@ -70,7 +70,7 @@ fn main() -> Result<(), Error> {
     std::fs::create_dir_all(&dir)?;
     let wanted = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
     let mut rows = Vec::new();
-    for name in ["a", "b", "c", "d", "e", "f"].into_iter().filter(|w| wanted(w)) {
+    for name in ["a", "b", "c", "d", "e", "f", "h", "i"].into_iter().filter(|w| wanted(w)) {
         rows.push(run_child(name, &args)?);
     }
     let checkpoint = if wanted("g") { Some(checkpoint::run(args.checkpoint_mib, args.runs, &dir)?) } else { None };
@@ -103,17 +103,24 @@ fn row_child() -> Result<(), Error> {
     std::fs::create_dir_all(&dir)?;
     let s = scale;
     let row = match name.as_str() {
-        "a" => run_typed("a", "1M derived structs", &workloads::items(s), &args, &dir, true),
-        "b" => run_typed("b", "dict of 1M str -> int", &workloads::dict(s), &args, &dir, true),
-        "c" => run_typed("c", "list of 10M floats", &workloads::floats(s), &args, &dir, true),
-        "d" => run_typed("d", "2M short strings", &workloads::strings(s), &args, &dir, true),
-        "e" => {
-            run_typed("e", "1M refs to one 5-int list", &workloads::shared(s), &args, &dir, true).and_then(|mut row| {
+        "a" => run_typed("a", "1M derived structs", &workloads::items(s), &args, &dir, serde_side),
+        "b" => run_typed("b", "dict of 1M str -> int", &workloads::dict(s), &args, &dir, serde_side),
+        "c" => run_typed("c", "list of 10M floats", &workloads::floats(s), &args, &dir, serde_side),
+        "d" => run_typed("d", "2M short strings", &workloads::strings(s), &args, &dir, serde_side),
+        "e" => run_typed("e", "1M refs to one 5-int list", &workloads::shared(s), &args, &dir, serde_side).and_then(
+            |mut row| {
                 row.notes.insert(0, linearity(&args)?);
                 Ok(row)
+            },
+        ),
+        "f" => run_nested(&args, &dir),
+        "h" => {
+            let label = "1M records: DateTime<Utc>, Decimal, 16 f32";
+            run_typed("h", label, &workloads::records(s), &args, &dir, |_, _, row: &mut Row| {
+                row.notes.push("serde-pickle skipped: it has no form for datetime, Decimal or numpy arrays".into());
             })
         }
-        "f" => run_nested(&args, &dir),
+        "i" => run_file(&args, &dir),
         other => Err(format!("no workload {other}").into()),
     };
     let _ = std::fs::remove_dir_all(&dir);
@@ -131,9 +138,36 @@ fn write_protocols<T: ToPickle + ?Sized>(data: &T, dir: &Path, name: &str) -> Re
     Ok(files)
 }
 
-fn run_typed<T>(name: &str, label: &str, data: &T, args: &Args, dir: &Path, with_serde: bool) -> Result<Row, Error>
+/// serde-pickle's encode and decode of `data`, when it round-trips.
+fn serde_side<T>(data: &T, runs: usize, row: &mut Row)
 where
-    T: ToPickle + for<'a> FromPickle<'a> + serde::Serialize + serde::de::DeserializeOwned + DataSize + PartialEq,
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq,
+{
+    let Ok(theirs) = serde_pickle::to_vec(data, serde_pickle::SerOptions::new()) else {
+        row.notes.push("serde-pickle cannot encode this data".into());
+        return;
+    };
+    let options = || serde_pickle::DeOptions::new().keep_restore_state().replace_unresolved_globals();
+    match serde_pickle::from_slice::<T>(&theirs, options()) {
+        Ok(back) if &back == data => {
+            row.serde_enc = Some(best(runs, || serde_pickle::to_vec(data, serde_pickle::SerOptions::new())));
+            row.serde_dec = Some(best(runs, || serde_pickle::from_slice::<T>(&theirs, options())));
+        }
+        Ok(_) => row.notes.push("serde-pickle does not round-trip this data".into()),
+        Err(e) => row.notes.push(format!("serde-pickle cannot decode its own output: {e}")),
+    }
+}
+
+fn run_typed<T>(
+    name: &str,
+    label: &str,
+    data: &T,
+    args: &Args,
+    dir: &Path,
+    serde: impl FnOnce(&T, usize, &mut Row),
+) -> Result<Row, Error>
+where
+    T: ToPickle + for<'a> FromPickle<'a> + DataSize + PartialEq + Clone,
 {
     eprintln!("workload {name}: {label}");
     let mut row = Row { name: format!("({name}) {label}"), ..Row::default() };
@@ -149,18 +183,11 @@ where
     row.rs_enc_value = Some(best(runs, || pickle_core::to_vec(&value)));
     row.rs_dec_value = Some(best(runs, || pickle_core::from_slice::<Value>(&ours)));
     drop(value);
-    if with_serde {
-        let theirs = serde_pickle::to_vec(data, serde_pickle::SerOptions::new())?;
-        let options = || serde_pickle::DeOptions::new().keep_restore_state().replace_unresolved_globals();
-        match serde_pickle::from_slice::<T>(&theirs, options()) {
-            Ok(back) if &back == data => {
-                row.serde_enc = Some(best(runs, || serde_pickle::to_vec(data, serde_pickle::SerOptions::new())));
-                row.serde_dec = Some(best(runs, || serde_pickle::from_slice::<T>(&theirs, options())));
-            }
-            Ok(_) => row.notes.push("serde-pickle does not round-trip this data".into()),
-            Err(e) => row.notes.push(format!("serde-pickle cannot decode its own output: {e}")),
-        }
-    }
+    serde(data, runs, &mut row);
+    // The floors: the same output bytes copied into a fresh buffer; the
+    // same value built from one already in memory.
+    row.enc_floor = Some(best(runs, || ours.to_vec()));
+    row.dec_floor = Some(best(runs, || data.clone()));
     let files = write_protocols(data, dir, name)?;
     python(name, args, &files, &mut row)?;
     row.rss = Some(measure_rss(name, &files[&4])?);
@@ -187,6 +214,56 @@ fn run_nested(args: &Args, dir: &Path) -> Result<Row, Error> {
     Ok(row)
 }
 
+/// Workload (i): 1 GiB of f64s written with `to_writer` through a
+/// `BufWriter` into a file and read back with `from_reader` through a
+/// `BufReader`, against CPython's `pickle.dump` and `pickle.load` of files.
+fn run_file(args: &Args, dir: &Path) -> Result<Row, Error> {
+    use std::io::{BufReader, BufWriter};
+    eprintln!("workload i: 1 GiB Vec<f64> through a file");
+    let data = workloads::gib_floats(args.scale);
+    let mut row = Row { name: "(i) 1 GiB Vec<f64> through a file".into(), ..Row::default() };
+    let path = dir.join("i.p4.pickle");
+    let write = || -> Result<(), Error> {
+        let mut out = BufWriter::new(std::fs::File::create(&path)?);
+        pickle_core::to_writer(&mut out, &data)?;
+        out.flush()?;
+        Ok(())
+    };
+    let read =
+        || -> Result<Vec<f64>, Error> { Ok(pickle_core::from_reader(BufReader::new(std::fs::File::open(&path)?))?) };
+    write()?;
+    if read()? != data {
+        return Err("workload i: pickle-rs does not round-trip the floats".into());
+    }
+    row.rs_enc = Some(best(args.runs, || write().map_err(|e| e.to_string())));
+    row.rs_dec = Some(best(args.runs, || read().map_err(|e| e.to_string())));
+    let bytes = std::fs::read(&path)?;
+    let copy = dir.join("i.copy");
+    row.enc_floor = Some(best(args.runs, || std::fs::write(&copy, &bytes)));
+    row.dec_floor = Some(best(args.runs, || data.clone()));
+    let _ = std::fs::remove_file(&copy);
+    row.notes.push(
+        "both sides on the page cache, no fsync; encode floor: std::fs::write of the same bytes; \
+         decode floor: a clone of the Vec<f64>"
+            .into(),
+    );
+    let job = format!(
+        "{{\"workload\": \"i\", \"scale\": {}, \"runs\": {}, \"file\": {:?}}}",
+        args.scale,
+        args.runs,
+        path.display().to_string()
+    );
+    let text = run_bench_py(&job, "i")?;
+    let dur = |key: &str| json_num(&text, key).map(Duration::from_secs_f64);
+    row.py_dumps = dur("dumps");
+    row.py_loads = dur("loads");
+    row.py_loads_ours = dur("loads_ours");
+    row.py_loads_own = dur("loads_own_again");
+    let cpython = json_num(&text, "4").unwrap_or(f64::NAN) as usize;
+    row.sizes.push((4, bytes.len(), cpython));
+    Ok(row)
+}
+
 /// Decode time of (e) at half, full and double size: linear means each
 /// doubling takes about twice as long.
 fn linearity(args: &Args) -> Result<String, Error> {
@@ -202,16 +279,9 @@ fn linearity(args: &Args) -> Result<String, Error> {
     ))
 }
 
-fn python(name: &str, args: &Args, files: &HashMap<u8, PathBuf>, row: &mut Row) -> Result<(), Error> {
+/// Runs bench/python/bench.py on `job` and returns the JSON it prints.
+fn run_bench_py(job: &str, name: &str) -> Result<String, Error> {
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
-    let ours: Vec<String> =
-        files.iter().map(|(p, path)| format!("\"{p}\": {:?}", path.display().to_string())).collect();
-    let job = format!(
-        "{{\"workload\": \"{name}\", \"scale\": {}, \"runs\": {}, \"ours\": {{{}}}}}",
-        args.scale,
-        args.runs,
-        ours.join(", ")
-    );
     let mut child = Command::new("python3")
         .arg(here.join("bench.py"))
         .env("PYTHONPATH", &here)
@@ -223,12 +293,27 @@ fn python(name: &str, args: &Args, files: &HashMap<u8, PathBuf>, row: &mut Row) 
     if !out.status.success() {
         return Err(format!("python3 bench.py failed for workload {name}").into());
     }
-    let text = String::from_utf8(out.stdout)?;
-    let num = |key: &str| -> Option<f64> {
-        let at = text.find(&format!("\"{key}\": "))? + key.len() + 4;
-        let rest = &text[at..];
-        rest[..rest.find([',', '}'])?].trim().parse().ok()
-    };
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// The number after `"key": ` in bench.py's flat JSON.
+fn json_num(text: &str, key: &str) -> Option<f64> {
+    let at = text.find(&format!("\"{key}\": "))? + key.len() + 4;
+    let rest = &text[at..];
+    rest[..rest.find([',', '}'])?].trim().parse().ok()
+}
+
+fn python(name: &str, args: &Args, files: &HashMap<u8, PathBuf>, row: &mut Row) -> Result<(), Error> {
+    let ours: Vec<String> =
+        files.iter().map(|(p, path)| format!("\"{p}\": {:?}", path.display().to_string())).collect();
+    let job = format!(
+        "{{\"workload\": \"{name}\", \"scale\": {}, \"runs\": {}, \"ours\": {{{}}}}}",
+        args.scale,
+        args.runs,
+        ours.join(", ")
+    );
+    let text = run_bench_py(&job, name)?;
+    let num = |key: &str| json_num(&text, key);
     let dur = |key: &str| num(key).map(Duration::from_secs_f64);
     row.py_dumps = dur("dumps");
     row.py_loads = dur("loads");
@@ -276,6 +361,7 @@ fn rss_child() -> Result<(), Error> {
             "c" => keep(pickle_core::from_slice::<Vec<f64>>(&bytes)?),
             "d" => keep(pickle_core::from_slice::<Vec<String>>(&bytes)?),
             "e" => keep(pickle_core::from_slice::<Vec<Rc<Vec<i64>>>>(&bytes)?),
+            "h" => keep(pickle_core::from_slice::<Vec<workloads::Record>>(&bytes)?),
             other => return Err(format!("no rss workload {other}").into()),
         })
     };
@@ -353,6 +439,19 @@ fn print_report(rows: &[Row], checkpoint: Option<&checkpoint::Figures>, args: &A
                 peak as f64 / allocated.max(1) as f64,
                 peak as f64 / retained.max(1) as f64
             )),
+        );
+    }
+    println!("\n## Floors (the same bytes copied into a fresh buffer; the same value cloned from memory)\n");
+    println!("| workload | encode floor | encode typed / floor | decode floor | decode typed / floor |");
+    println!("|---|---|---|---|---|");
+    for r in rows.iter().filter(|r| r.enc_floor.is_some() || r.dec_floor.is_some()) {
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            r.name,
+            opt(r.enc_floor),
+            opt_ratio(r.rs_enc, r.enc_floor),
+            opt(r.dec_floor),
+            opt_ratio(r.rs_dec, r.dec_floor)
         );
     }
     for r in rows.iter().filter(|r| !r.notes.is_empty()) {

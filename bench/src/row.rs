@@ -19,6 +19,11 @@ pub struct Row {
     pub sizes: Vec<(u8, usize, usize)>,
     pub py_loads_ours: Option<Duration>,
     pub py_loads_own: Option<Duration>,
+    /// The encode floor: copying the output's bytes into a fresh buffer.
+    pub enc_floor: Option<Duration>,
+    /// The decode floor: building the same value from data already in
+    /// memory with the same std operations (a clone).
+    pub dec_floor: Option<Duration>,
     /// Peak RSS growth while decoding; the data's size by its capacities
     /// and by malloc's allocation sizes; the RSS the result retains.
     pub rss: Option<(u64, usize, usize, u64)>,
@@ -58,6 +63,8 @@ impl Row {
             sizes.join(","),
             dur(self.py_loads_ours),
             dur(self.py_loads_own),
+            dur(self.enc_floor),
+            dur(self.dec_floor),
             rss,
             notes.join(&NOTE_SEP.to_string()),
         ];
@@ -67,7 +74,7 @@ impl Row {
     /// Reads back [`Row::to_line`]'s form.
     pub fn parse(line: &str) -> Option<Row> {
         let f: Vec<&str> = line.trim_end_matches('\n').split(SEP).collect();
-        if f.len() != 14 {
+        if f.len() != 16 {
             return None;
         }
         let sizes = f[9]
@@ -78,10 +85,10 @@ impl Row {
                 Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?))
             })
             .collect::<Option<Vec<_>>>()?;
-        let rss = if f[12] == "-" {
+        let rss = if f[14] == "-" {
             None
         } else {
-            let n: Vec<u64> = f[12].split(':').map(|s| s.parse().ok()).collect::<Option<_>>()?;
+            let n: Vec<u64> = f[14].split(':').map(|s| s.parse().ok()).collect::<Option<_>>()?;
             match n[..] {
                 [a, b, c, d] => Some((a, b as usize, c as usize, d)),
                 _ => return None,
@@ -100,8 +107,10 @@ impl Row {
             sizes,
             py_loads_ours: parse_dur(f[10])?,
             py_loads_own: parse_dur(f[11])?,
+            enc_floor: parse_dur(f[12])?,
+            dec_floor: parse_dur(f[13])?,
             rss,
-            notes: f[13].split(NOTE_SEP).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            notes: f[15].split(NOTE_SEP).filter(|s| !s.is_empty()).map(str::to_string).collect(),
         })
     }
 }
@@ -118,6 +127,7 @@ mod tests {
             serde_dec: Some(Duration::from_millis(240)),
             sizes: vec![(2, 100, 101), (4, 90, 90)],
             rss: Some((1 << 30, 12, 34, 56)),
+            dec_floor: Some(Duration::from_nanos(77)),
             notes: vec!["linear: 2.01".into(), "second note".into()],
             ..Row::default()
         };

@@ -34,6 +34,35 @@ pub fn items(scale: f64) -> Vec<Item> {
         .collect()
 }
 
+/// Workload (h)'s record; Python class `bench_models.Record`, whose fields
+/// are a `datetime` in UTC, a `Decimal` and a float32 `numpy.ndarray`.
+#[derive(Debug, Clone, PartialEq, Pickle)]
+#[pickle(module = "bench_models")]
+pub struct Record {
+    pub when: chrono::DateTime<chrono::Utc>,
+    pub amount: rust_decimal::Decimal,
+    pub values: pickle_core::numpy::NdArray<f32>,
+}
+
+pub fn records(scale: f64) -> Vec<Record> {
+    (0..n(1_000_000, scale))
+        .map(|i| {
+            let when = chrono::DateTime::from_timestamp(1_600_000_000 + i as i64, 0).unwrap_or_default();
+            let values = (0..16).map(|k| (i * 16 + k) as f32).collect();
+            Record {
+                when,
+                amount: rust_decimal::Decimal::new(i as i64 * 100 + 7, 2),
+                values: pickle_core::numpy::NdArray::from_vec(values),
+            }
+        })
+        .collect()
+}
+
+/// Workload (i): 1 GiB of f64s.
+pub fn gib_floats(scale: f64) -> Vec<f64> {
+    (0..n((1 << 30) / 8, scale)).map(|i| i as f64 * 0.5).collect()
+}
+
 pub fn dict(scale: f64) -> HashMap<String, i64> {
     (0..n(1_000_000, scale)).map(|i| (format!("key{i}"), i as i64)).collect()
 }
@@ -99,6 +128,19 @@ impl DataSize for Vec<Item> {
     }
     fn allocated(&self) -> usize {
         vec_usable(self) + self.iter().map(|i| str_usable(&i.label) + vec_usable(&i.tags)).sum::<usize>()
+    }
+}
+
+impl DataSize for Vec<Record> {
+    fn data_size(&self) -> usize {
+        self.capacity() * size_of::<Record>() + self.iter().map(|r| 8 + r.values.data().len() * 4).sum::<usize>()
+    }
+    fn allocated(&self) -> usize {
+        let arrays = self.iter().map(|r| {
+            let data = r.values.data();
+            usable(r.values.shape().as_ptr().cast(), 8) + usable(data.as_ptr().cast(), data.len() * 4)
+        });
+        vec_usable(self) + arrays.sum::<usize>()
     }
 }
 
