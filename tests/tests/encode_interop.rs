@@ -159,7 +159,46 @@ fn float_cases() -> Vec<Case> {
         case("f32 inf", f32::INFINITY, "float('inf')"),
         case("f32 -inf", f32::NEG_INFINITY, "float('-inf')"),
         case("f32 -0.0", -0.0f32, "-0.0"),
+        // Lists of floats take a path of their own (whole runs between
+        // frame boundaries): one item, a batch, a batch and one, and enough
+        // to cross several 64 KiB frames.
+        case("Vec<f64> 1", vec![0.5f64], "[0.5]"),
+        case(
+            "Vec<f64> 1000",
+            (0..1000).map(|i| i as f64 * 0.25).collect::<Vec<f64>>(),
+            "[i * 0.25 for i in range(1000)]",
+        ),
+        case(
+            "Vec<f64> 1001",
+            (0..1001).map(|i| i as f64 * 0.25).collect::<Vec<f64>>(),
+            "[i * 0.25 for i in range(1001)]",
+        ),
+        case(
+            "Vec<f64> 30000",
+            (0..30000).map(|i| i as f64 * 0.25).collect::<Vec<f64>>(),
+            "[i * 0.25 for i in range(30000)]",
+        ),
+        case(
+            "Vec<f32> 9000",
+            (0..9000).map(|i| i as f32 * 0.5).collect::<Vec<f32>>(),
+            "[i * 0.5 for i in range(9000)]",
+        ),
     ]
+}
+
+/// A writer sees the same bytes as a Vec, whatever the buffering: the float
+/// path flushes where the generic one does.
+#[test]
+fn float_lists_through_a_writer_are_the_same_bytes() {
+    let floats: Vec<f64> = (0..50_000).map(|i| i as f64 * 0.125).collect();
+    for p in PROTOCOLS {
+        let opts = EncodeOptions::default().protocol(p);
+        let mut written = Vec::new();
+        pickle_core::to_writer_with(&mut written, &floats, opts).unwrap();
+        assert_eq!(written, pickle_core::to_vec_with(&floats, opts).unwrap(), "protocol {p}");
+        let generic = pickle_core::to_vec_with(&floats.iter().collect::<Vec<&f64>>(), opts).unwrap();
+        assert_eq!(generic, written, "protocol {p}: the float path differs from the generic one");
+    }
 }
 
 fn str_cases() -> Vec<Case> {

@@ -1,7 +1,7 @@
 //! Lists, tuples, dicts, sets and frozensets, batched as CPython batches them.
 
 use super::batch::{BATCH_SIZE, Batched, Before, batch_at, next_batch};
-use super::{Encoder, ToPickle};
+use super::{Encoder, FRAME_HEADER, FRAME_SIZE_TARGET, ToPickle};
 use crate::error::{Error, Result};
 use crate::format::opcodes as op;
 
@@ -33,6 +33,53 @@ impl<'w> Encoder<'w> {
                 if b.marked {
                     self.boundary()?;
                 }
+            }
+            self.out.push(b.closing);
+            if !b.marked {
+                self.boundary()?;
+            }
+            k += 1;
+        }
+        Ok(())
+    }
+
+    /// A list of floats at protocol 1+, byte for byte what
+    /// [`write_slice`](Encoder::write_slice) writes: every item is a
+    /// 9-byte BINFLOAT, so the items between two places where a frame may
+    /// end are written in one tight run into space reserved up front.
+    pub(crate) fn write_f64_slice<T: Copy + Into<f64>>(&mut self, items: &[T]) -> Result<()> {
+        const ITEM: usize = 9;
+        debug_assert!(self.proto >= 1);
+        self.begin_list();
+        let mut k = 0;
+        while let Some(b) = batch_at(Batched::List, self.proto, items.len(), k) {
+            if b.marked {
+                self.out.push(op::MARK);
+            }
+            let mut rest = &items[b.start..b.end];
+            while !rest.is_empty() {
+                // Items until boundary() would act: with framing, when the
+                // frame reaches its target; with a sink, when the buffer
+                // does; otherwise never.
+                let until = if self.framing {
+                    (FRAME_SIZE_TARGET + FRAME_HEADER).saturating_sub(self.out.len() - self.frame_start)
+                } else if self.sink.is_some() {
+                    FRAME_SIZE_TARGET.saturating_sub(self.out.len())
+                } else {
+                    usize::MAX
+                };
+                let n = if b.marked { until.div_ceil(ITEM).clamp(1, rest.len()) } else { rest.len() };
+                let (run, tail) = rest.split_at(n);
+                self.out.reserve(n * ITEM);
+                for &x in run {
+                    let v: f64 = x.into();
+                    let e = v.to_be_bytes();
+                    self.out.extend_from_slice(&[op::BINFLOAT, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]]);
+                }
+                if b.marked {
+                    self.boundary()?;
+                }
+                rest = tail;
             }
             self.out.push(b.closing);
             if !b.marked {

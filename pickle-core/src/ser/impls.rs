@@ -125,12 +125,20 @@ impl ToPickle for f64 {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         enc.write_f64(*self)
     }
+
+    fn slice_to_pickle(items: &[f64], enc: &mut Encoder<'_>) -> Result<()> {
+        if enc.protocol() >= 1 { enc.write_f64_slice(items) } else { enc.write_slice(items) }
+    }
 }
 
 impl ToPickle for f32 {
     #[inline]
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         enc.write_f64(f64::from(*self))
+    }
+
+    fn slice_to_pickle(items: &[f32], enc: &mut Encoder<'_>) -> Result<()> {
+        if enc.protocol() >= 1 { enc.write_f64_slice(items) } else { enc.write_slice(items) }
     }
 }
 

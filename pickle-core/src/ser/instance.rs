@@ -94,7 +94,7 @@ impl<'w> Encoder<'w> {
     /// written once per pickle and referenced afterwards, as CPython does.
     pub fn write_class(&mut self, module: &'static str, qualname: &'static str) -> Result<()> {
         let key = MemoKey::Global(module.as_ptr() as usize, module.len(), qualname.as_ptr() as usize, qualname.len());
-        if let Some(idx) = self.memo_get(key) {
+        if let Some(idx) = self.class_memo(key) {
             self.write_get(idx);
             return Ok(());
         }
@@ -106,13 +106,12 @@ impl<'w> Encoder<'w> {
     /// names of derived types use it, as CPython's interned attribute names
     /// end up memoized.
     pub fn write_static_str(&mut self, s: &'static str) -> Result<()> {
-        let key = MemoKey::Static(s.as_ptr() as usize, s.len());
-        if let Some(idx) = self.memo_get(key) {
+        if let Some(idx) = self.static_str_memo(s.as_ptr() as usize, s.len()) {
             self.write_get(idx);
             return Ok(());
         }
         self.write_str(s)?;
-        self.memoize(key)
+        self.memoize(MemoKey::Static(s.as_ptr() as usize, s.len()))
     }
 
     /// An instance of the Python class `module.qualname` whose attributes
@@ -181,7 +180,19 @@ impl<'w> Encoder<'w> {
             self.out.push(op::NONE);
         }
         self.begin_dict();
-        let mut state = StateWriter { enc: self, total: fields, done: 0, batch: Batch::NONE };
+        // Fewer fields than a batch holds (every derived type but a huge
+        // one) at protocol 1+: one batch, known now, and no empty batch
+        // after it; field_with need not consult the rule.
+        let batch = if self.proto >= 1 && fields < BATCH_SIZE {
+            let many = fields > 1;
+            Batch { start: 0, end: fields, marked: many, closing: if many { op::SETITEMS } else { op::SETITEM } }
+        } else {
+            Batch::NONE
+        };
+        if batch.marked {
+            self.out.push(op::MARK);
+        }
+        let mut state = StateWriter { enc: self, total: fields, done: 0, batch };
         write(&mut state)?;
         if state.done != fields {
             return Err(Error::custom(format!(
@@ -239,6 +250,7 @@ impl<'w> StateWriter<'_, 'w> {
             enc.out.push(self.batch.closing);
             // After a full last batch, CPython writes an empty one.
             if self.done == self.total
+                && self.total >= BATCH_SIZE
                 && let Some(empty) = batch_at(Batched::Dict, enc.proto, self.total, i / per + 1)
             {
                 enc.out.extend_from_slice(&[op::MARK, empty.closing]);

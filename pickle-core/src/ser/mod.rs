@@ -62,7 +62,7 @@ pub trait ToPickle {
 pub(crate) const FRAME_SIZE_TARGET: usize = 64 * 1024;
 /// A frame smaller than this is written without its header.
 const FRAME_SIZE_MIN: usize = 4;
-const FRAME_HEADER: usize = 9;
+pub(crate) const FRAME_HEADER: usize = 9;
 
 /// Writes pickle opcodes. [`ToPickle`] impls call its `write_*` methods; the
 /// functions [`to_vec`](crate::to_vec) and [`to_writer`](crate::to_writer)
@@ -76,6 +76,16 @@ pub struct Encoder<'w> {
     /// Where the open frame's header starts in `out`, while framing.
     frame_start: usize,
     memo: AddrMap<MemoKey, u32>,
+    /// A direct-mapped cache in front of `memo` for the `'static` keys
+    /// (class references and field names), which every instance of a
+    /// derived type looks up: a hit costs a compare instead of a hash
+    /// lookup. Only ever holds entries the memo has (the memo only grows
+    /// while an encoder lives).
+    statics: [(usize, usize, u32); STATIC_CACHE],
+    /// The last class reference looked up (module and qualname addresses
+    /// and lengths) and its memo index: a list of one derived type names
+    /// the same class again and again.
+    last_class: (MemoKey, u32),
     /// The next memo index: the memo holds identities and module names.
     memo_next: u32,
     /// Module names of STACK_GLOBAL already memoized, by content, as
@@ -84,6 +94,11 @@ pub struct Encoder<'w> {
     sink: Option<&'w mut dyn io::Write>,
     flushed: u64,
 }
+
+/// Slots of [`Encoder::statics`].
+const STATIC_CACHE: usize = 16;
+/// An empty slot: no `'static` str is at address 0.
+const NO_STATIC: (usize, usize, u32) = (0, 0, u32::MAX);
 
 impl std::fmt::Debug for Encoder<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -108,6 +123,8 @@ impl<'w> Encoder<'w> {
             framing: false,
             frame_start: 0,
             memo: AddrMap::default(),
+            statics: [NO_STATIC; STATIC_CACHE],
+            last_class: (MemoKey::Addr(0), u32::MAX),
             memo_next: 0,
             modules: HashMap::new(),
             sink,
@@ -209,6 +226,31 @@ impl<'w> Encoder<'w> {
     #[inline]
     pub(crate) fn memo_get(&self, key: MemoKey) -> Option<u32> {
         if self.memo.is_empty() { None } else { self.memo.get(&key).copied() }
+    }
+
+    /// The memo index of the `'static` str at `ptr` (`len` bytes), through
+    /// the cache of recent ones.
+    #[inline]
+    pub(crate) fn static_str_memo(&mut self, ptr: usize, len: usize) -> Option<u32> {
+        let slot = (ptr ^ (ptr >> 4)) % STATIC_CACHE;
+        let (p, n, idx) = self.statics[slot];
+        if p == ptr && n == len {
+            return Some(idx);
+        }
+        let idx = self.memo_get(MemoKey::Static(ptr, len))?;
+        self.statics[slot] = (ptr, len, idx);
+        Some(idx)
+    }
+
+    /// The memo index of a class reference, through the last one.
+    #[inline]
+    pub(crate) fn class_memo(&mut self, key: MemoKey) -> Option<u32> {
+        if self.last_class.0 == key {
+            return Some(self.last_class.1);
+        }
+        let idx = self.memo_get(key)?;
+        self.last_class = (key, idx);
+        Some(idx)
     }
 
     /// Writes the value of an `Rc`: the first time this allocation is seen
