@@ -14,17 +14,23 @@ use pickle_core::scan::{Scanner, Verdict};
 use pickle_core::{DecodeOptions, EncodeOptions, GlobalPolicy, PersistentIds, StringEncoding, Value};
 
 /// Python's pickle format from the command line: disassemble, convert to
-/// JSON, re-encode. Nothing in a pickle is executed.
+/// JSON, re-encode, and scan for what loading would run. Nothing in a
+/// pickle is executed.
 ///
 /// A FILE or IN of `-` reads standard input; an OUT of `-` writes standard
 /// output. Exit status: 0 on success, 1 when the input or I/O fails, 2 on
-/// bad usage.
+/// bad usage (`scan`'s own is its verdict: see `pickle scan --help`).
 #[derive(Parser, Debug)]
-#[command(name = "pickle", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(name = "pickle", version, about, long_about = None, after_help = TOP_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+const TOP_HELP: &str = "\
+A FILE or IN of `-` reads standard input; an OUT of `-` writes standard output.
+Exit status: 0 on success, 1 when the input or I/O fails, 2 on bad usage;
+`pickle scan` exits with its verdict (see `pickle scan --help`).";
 
 const AFTER_HELP: &str = "\
 A FILE or IN of `-` reads standard input; an OUT of `-` writes standard output.
