@@ -41,6 +41,6 @@ fuzz_target!(|data: &[u8]| {
     if file.parts.iter().any(|p| p.report.is_dangerous()) {
         assert_eq!(file.verdict(), Verdict::Dangerous);
     }
-    let _ = pickle_cli::scan::report::json(std::slice::from_ref(&file));
+    let _ = pickle_cli::scan::report::json(std::slice::from_ref(&file), &[]);
     let _ = pickle_cli::scan::report::sarif(std::slice::from_ref(&file));
 });

@@ -93,7 +93,9 @@ enum Command {
     /// application's own classes), `dangerous`, or `error`.
     #[command(after_help = SCAN_HELP)]
     Scan {
-        /// Files to scan; a directory is scanned file by file, recursively.
+        /// Files to scan; a directory is scanned file by file, recursively,
+        /// skipping files that are plainly not pickles (no opcode first, no
+        /// known container).
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// The report's form.
@@ -274,18 +276,27 @@ fn scan(paths: &[PathBuf], format: Format, strict: bool, policies: &[PathBuf]) -
     }
     let scanner = Scanner::new().policy(policy);
     let mut reports = Vec::new();
+    let mut skipped = Vec::new();
     for path in paths {
+        let walked = path.is_dir();
         for file in files_under(path) {
             let name = if file == Path::new("-") { "<stdin>".to_string() } else { file.display().to_string() };
-            reports.push(match read_input(&file) {
+            let report = match read_input(&file) {
                 Ok(data) => pickle_cli::scan::scan_bytes(&name, &data, &scanner),
                 Err(failure) => pickle_cli::scan::FileReport::unreadable(&name, failure.message),
-            });
+            };
+            // A README or a .py found in a directory is no error; a file
+            // named on the command line must be a pickle.
+            if walked && report.is_not_a_pickle() {
+                skipped.push(name);
+            } else {
+                reports.push(report);
+            }
         }
     }
     let text = match format {
-        Format::Text => pickle_cli::scan::report::text(&reports),
-        Format::Json => pickle_cli::scan::report::json(&reports),
+        Format::Text => pickle_cli::scan::report::text(&reports, &skipped),
+        Format::Json => pickle_cli::scan::report::json(&reports, &skipped),
         Format::Sarif => pickle_cli::scan::report::sarif(&reports),
     };
     let mut out = io::stdout().lock();

@@ -175,10 +175,23 @@ fn exit_codes_say_safe_dangerous_or_unread() {
     // Dangerous wins over a read error.
     assert_eq!(pickle_scan(&["missing.pkl", bad], dir).0, 1);
     assert_eq!(pickle_scan(&["--format", "yaml", safe], dir).0, 2, "bad usage");
-    // A whole directory, recursively.
+    // A whole directory, recursively; what is plainly not a pickle there
+    // (a README) is skipped, while a file named on the command line must be one.
     let (code, out, _) = pickle_scan(&["benign"], dir);
     assert_eq!(code, 0, "{out}");
-    assert!(out.lines().last().is_some_and(|l| l.contains("0 dangerous, 0 errors")), "{out}");
+    assert!(out.contains("0 dangerous, 0 errors"), "{out}");
+    let mixed = TempDir::new("scan-mixed");
+    mixed.file("README.txt", b"not a pickle");
+    mixed.file("model.pkl", &std::fs::read(dir.join(safe)).expect("corpus file"));
+    let (code, out, _) = pickle_scan(&[mixed.path().to_str().expect("utf-8 path")], dir);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("scanned 1 file: 1 safe") && out.contains("skipped 1 file(s)") && out.contains("README.txt"),
+        "{out}"
+    );
+    let (code, out, _) = pickle_scan(&["--format", "json", mixed.path().to_str().expect("utf-8 path")], dir);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"skipped\": [\"") && out.contains("README.txt\"]}"), "{out}");
 }
 
 #[test]

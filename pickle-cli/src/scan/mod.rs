@@ -81,6 +81,23 @@ impl FileReport {
         v
     }
 
+    /// Whether the file is plainly not a pickle: its first byte is no
+    /// opcode and it is no known container, so `pickle.load` fails before
+    /// running anything. Directory scans skip such files.
+    pub fn is_not_a_pickle(&self) -> bool {
+        match (self.container, self.parts.as_slice()) {
+            ("pickle", [part]) => {
+                part.report.findings.is_empty()
+                    && part
+                        .report
+                        .error
+                        .as_ref()
+                        .is_some_and(|e| e.offset() == Some(0) && e.kind() == pickle_core::ErrorKind::InvalidOpcode)
+            }
+            _ => false,
+        }
+    }
+
     /// A file that could not be read at all.
     pub fn unreadable(path: &str, why: String) -> FileReport {
         FileReport {

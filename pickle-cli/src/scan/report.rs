@@ -75,8 +75,9 @@ fn rows(file: &FileReport) -> Vec<Row<'_>> {
 }
 
 /// `path[:member][#stream]@offset severity use rule: reason` per finding,
-/// then `path: verdict`, then a summary line.
-pub fn text(files: &[FileReport]) -> String {
+/// then `path: verdict`, then a summary line. `skipped` are files of
+/// scanned directories that are not pickles.
+pub fn text(files: &[FileReport], skipped: &[String]) -> String {
     let mut out = String::new();
     let mut counts = [0usize; 4];
     for file in files {
@@ -109,6 +110,14 @@ pub fn text(files: &[FileReport]) -> String {
         counts[Verdict::Error as usize],
         if counts[Verdict::Error as usize] == 1 { "" } else { "s" },
     );
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "skipped {} file(s) of the directories that are not pickles: {}",
+            skipped.len(),
+            skipped.join(", ")
+        );
+    }
     out
 }
 
@@ -134,8 +143,9 @@ fn num_opt(out: &mut String, n: Option<u64>) {
 
 /// `{"schema": "pickle-scan/1", "files": [{"path", "verdict", "container",
 /// "errors", "findings": [{"offset", "global", "use", "reason", ...}],
-/// "imports": [...]}]}`.
-pub fn json(files: &[FileReport]) -> String {
+/// "imports": [...]}], "skipped": [paths of directories' files that are not
+/// pickles]}`.
+pub fn json(files: &[FileReport], skipped: &[String]) -> String {
     let mut out = String::from("{\"schema\": \"pickle-scan/1\", \"files\": [");
     for (i, file) in files.iter().enumerate() {
         if i > 0 {
@@ -189,6 +199,13 @@ pub fn json(files: &[FileReport]) -> String {
             let _ = write!(out, ", \"allowed\": {}}}", imp.allowed);
         }
         out.push_str("]}");
+    }
+    out.push_str("], \"skipped\": [");
+    for (i, path) in skipped.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        js(&mut out, path);
     }
     out.push_str("]}\n");
     out
