@@ -1,7 +1,7 @@
 //! Lists, tuples, dicts, sets and frozensets, batched as CPython batches them.
 
 use super::batch::{BATCH_SIZE, Batched, Before, batch_at, next_batch};
-use super::{Encoder, FRAME_HEADER, FRAME_SIZE_TARGET, ToPickle};
+use super::{Encoder, ToPickle};
 use crate::error::{Error, Result};
 use crate::format::opcodes as op;
 
@@ -20,27 +20,15 @@ impl<'w> Encoder<'w> {
     /// up front, cut into CPython's batches by [`batch_at`] rather than by
     /// peeking an iterator.
     pub(crate) fn write_slice<T: ToPickle>(&mut self, items: &[T]) -> Result<()> {
-        self.begin_list();
-        let mut k = 0;
-        while let Some(b) = batch_at(Batched::List, self.proto, items.len(), k) {
-            // As `write_batches`: a frame may end after each item of a
-            // MARKed batch, and after the closing opcode of an unmarked one.
-            if b.marked {
-                self.out.push(op::MARK);
-            }
-            for item in &items[b.start..b.end] {
-                item.to_pickle(self)?;
-                if b.marked {
-                    self.boundary()?;
+        self.write_slice_batches(items, |enc, run, marked| {
+            for item in run {
+                item.to_pickle(enc)?;
+                if marked {
+                    enc.boundary()?;
                 }
             }
-            self.out.push(b.closing);
-            if !b.marked {
-                self.boundary()?;
-            }
-            k += 1;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// A list of floats at protocol 1+, byte for byte what
@@ -50,37 +38,44 @@ impl<'w> Encoder<'w> {
     pub(crate) fn write_f64_slice<T: Copy + Into<f64>>(&mut self, items: &[T]) -> Result<()> {
         const ITEM: usize = 9;
         debug_assert!(self.proto >= 1);
+        self.write_slice_batches(items, |enc, mut rest, marked| {
+            while !rest.is_empty() {
+                // The items after which boundary() would first act.
+                let n =
+                    if marked { enc.bytes_before_boundary().div_ceil(ITEM).clamp(1, rest.len()) } else { rest.len() };
+                let (run, tail) = rest.split_at(n);
+                enc.out.reserve(n * ITEM);
+                for &x in run {
+                    let e = x.into().to_be_bytes();
+                    enc.out.extend_from_slice(&[op::BINFLOAT, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]]);
+                }
+                if marked {
+                    enc.boundary()?;
+                }
+                rest = tail;
+            }
+            Ok(())
+        })
+    }
+
+    /// The list of a slice, cut into CPython's batches by [`batch_at`]
+    /// rather than by peeking an iterator; `write` writes each batch's
+    /// items (given whether the batch is MARKed). As `write_batches`: a
+    /// frame may end after each item of a MARKed batch (`write` calls
+    /// [`boundary`](Encoder::boundary)), and after the closing opcode of an
+    /// unmarked one.
+    fn write_slice_batches<T>(
+        &mut self,
+        items: &[T],
+        mut write: impl FnMut(&mut Self, &[T], bool) -> Result<()>,
+    ) -> Result<()> {
         self.begin_list();
         let mut k = 0;
         while let Some(b) = batch_at(Batched::List, self.proto, items.len(), k) {
             if b.marked {
                 self.out.push(op::MARK);
             }
-            let mut rest = &items[b.start..b.end];
-            while !rest.is_empty() {
-                // Items until boundary() would act: with framing, when the
-                // frame reaches its target; with a sink, when the buffer
-                // does; otherwise never.
-                let until = if self.framing {
-                    (FRAME_SIZE_TARGET + FRAME_HEADER).saturating_sub(self.out.len() - self.frame_start)
-                } else if self.sink.is_some() {
-                    FRAME_SIZE_TARGET.saturating_sub(self.out.len())
-                } else {
-                    usize::MAX
-                };
-                let n = if b.marked { until.div_ceil(ITEM).clamp(1, rest.len()) } else { rest.len() };
-                let (run, tail) = rest.split_at(n);
-                self.out.reserve(n * ITEM);
-                for &x in run {
-                    let v: f64 = x.into();
-                    let e = v.to_be_bytes();
-                    self.out.extend_from_slice(&[op::BINFLOAT, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]]);
-                }
-                if b.marked {
-                    self.boundary()?;
-                }
-                rest = tail;
-            }
+            write(self, &items[b.start..b.end], b.marked)?;
             self.out.push(b.closing);
             if !b.marked {
                 self.boundary()?;

@@ -48,6 +48,20 @@ impl<'w> Encoder<'w> {
         Ok(())
     }
 
+    /// How many more bytes can be written before [`boundary`](Self::boundary)
+    /// acts: 0 when it would act now, `usize::MAX` when it never does (no
+    /// framing, no writer).
+    #[inline]
+    pub(crate) fn bytes_before_boundary(&self) -> usize {
+        if self.framing {
+            (FRAME_SIZE_TARGET + FRAME_HEADER).saturating_sub(self.out.len() - self.frame_start)
+        } else if self.sink.is_some() {
+            FRAME_SIZE_TARGET.saturating_sub(self.out.len())
+        } else {
+            usize::MAX
+        }
+    }
+
     /// Writes an opcode header and a large payload outside any frame, as
     /// CPython does for payloads of 64 KiB and more.
     pub(super) fn write_payload(&mut self, header: &[u8], payload: &[u8]) -> Result<()> {

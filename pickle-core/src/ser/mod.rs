@@ -62,7 +62,7 @@ pub trait ToPickle {
 pub(crate) const FRAME_SIZE_TARGET: usize = 64 * 1024;
 /// A frame smaller than this is written without its header.
 const FRAME_SIZE_MIN: usize = 4;
-pub(crate) const FRAME_HEADER: usize = 9;
+const FRAME_HEADER: usize = 9;
 
 /// Writes pickle opcodes. [`ToPickle`] impls call its `write_*` methods; the
 /// functions [`to_vec`](crate::to_vec) and [`to_writer`](crate::to_writer)
@@ -76,11 +76,10 @@ pub struct Encoder<'w> {
     /// Where the open frame's header starts in `out`, while framing.
     frame_start: usize,
     memo: AddrMap<MemoKey, u32>,
-    /// A direct-mapped cache in front of `memo` for the `'static` keys
-    /// (class references and field names), which every instance of a
-    /// derived type looks up: a hit costs a compare instead of a hash
-    /// lookup. Only ever holds entries the memo has (the memo only grows
-    /// while an encoder lives).
+    /// A direct-mapped cache in front of `memo` for `'static` strs (field
+    /// names), which every instance of a derived type looks up: a hit costs
+    /// a compare instead of a hash lookup. Only ever holds entries the memo
+    /// has (the memo only grows while an encoder lives).
     statics: [(usize, usize, u32); STATIC_CACHE],
     /// The last class reference looked up (module and qualname addresses
     /// and lengths) and its memo index: a list of one derived type names
