@@ -259,14 +259,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
 fn scan(paths: &[PathBuf], format: Format, strict: bool, policies: &[PathBuf]) -> ExitCode {
     let mut policy = GlobalPolicy::builtin();
     for file in policies {
-        let text = match std::fs::read_to_string(file) {
-            Ok(text) => text,
-            Err(e) => {
-                eprintln!("pickle: {}: {e}", file.display());
-                return ExitCode::from(2);
-            }
-        };
-        policy = match policy.parse(&text) {
+        let read = std::fs::read_to_string(file).map_err(|e| e.to_string());
+        policy = match read.and_then(|text| policy.parse(&text).map_err(|e| e.to_string())) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("pickle: {}: {e}", file.display());

@@ -142,7 +142,7 @@ pub fn scan_bytes(path: &str, bytes: &[u8], scanner: &Scanner) -> FileReport {
         if !zip::starts_at_zero(bytes) {
             // A pickle (or anything) before the archive: pickle.load reads it.
             let report = scanner.scan(bytes);
-            if report.streams.first().is_some_and(|s| s.complete) || report.is_dangerous() {
+            if holds_pickle(&report) {
                 file.notes.push(Note {
                     member: None,
                     offset: 0,
@@ -168,6 +168,12 @@ pub fn scan_bytes(path: &str, bytes: &[u8], scanner: &Scanner) -> FileReport {
     }
     file.parts.push(Part { member: None, base: 0, report });
     file
+}
+
+/// Whether bytes that need not be a pickle are one: their first pickle
+/// reaches STOP, or shows something dangerous before it breaks.
+fn holds_pickle(report: &Report) -> bool {
+    report.streams.first().is_some_and(|s| s.complete) || report.is_dangerous()
 }
 
 fn compressed(bytes: &[u8]) -> Option<&'static str> {
@@ -241,8 +247,7 @@ fn scan_zip(bytes: &[u8], scanner: &Scanner, file: &mut FileReport) {
         }
         let named_pickle = [".pkl", ".pickle"].iter().any(|ext| m.name.ends_with(ext));
         let report = scanner.scan(&data);
-        let complete = report.streams.first().is_some_and(|s| s.complete);
-        if complete || report.is_dangerous() || named_pickle {
+        if holds_pickle(&report) || named_pickle {
             if let Some(e) = &report.error {
                 file.errors.push(format!("{}: {e}", m.name));
             }

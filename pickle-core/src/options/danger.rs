@@ -141,32 +141,44 @@ const NAMES: &[(&str, &str, &str)] = &[
 /// `__import__`, map, ... all of them gadgets for a pickle.
 const BUILTINS: &str = "a builtin beyond the data types (eval, exec, getattr, open, __import__, map, ...)";
 
+/// Why a global is dangerous.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Danger {
+    /// A sentence saying what it can do.
+    pub(crate) why: &'static str,
+    /// Whether it is dangerous by the way its dotted name walks (a dunder,
+    /// a module alias, a method) rather than by a listed name or module.
+    pub(crate) walk: bool,
+}
+
 /// Why `module.qualname` is dangerous, or `None` when the table does not
 /// say. The allowlist's exact entries come first.
-pub(crate) fn danger(module: &str, qualname: &str) -> Option<&'static str> {
+pub(crate) fn danger(module: &str, qualname: &str) -> Option<Danger> {
     if allowlist::roles(module, qualname).is_some() {
         return None;
     }
+    let listed = |why| Some(Danger { why, walk: false });
+    let walk = |why| Some(Danger { why, walk: true });
     if let Some(reason) = module_danger(module) {
-        return Some(reason);
+        return listed(reason);
     }
     if let Some(&(_, _, reason)) = NAMES.iter().find(|(m, n, _)| *m == module && *n == qualname) {
-        return Some(reason);
+        return listed(reason);
     }
     if module == "builtins" || module == "__builtin__" || module == "__builtins__" {
-        return Some(BUILTINS);
+        return listed(BUILTINS);
     }
     let parts: Vec<&str> = qualname.split('.').collect();
     for part in &parts {
         if part.starts_with("__") {
-            return Some("walks a dunder attribute (__builtins__, __globals__, __call__, ...)");
+            return walk("walks a dunder attribute (__builtins__, __globals__, __call__, ...)");
         }
         if module_danger(part).is_some() || module_danger(part.trim_start_matches('_')).is_some() {
-            return Some("walks through a module alias (os, _os, sys, subprocess, ...) to what it holds");
+            return walk("walks through a module alias (os, _os, sys, subprocess, ...) to what it holds");
         }
     }
     if parts.len() > 1 && allowlist::roles(module, parts[0]).is_some() {
-        return Some("an unbound method of an allowed class, called on whatever the pickle passes");
+        return walk("an unbound method of an allowed class, called on whatever the pickle passes");
     }
     None
 }

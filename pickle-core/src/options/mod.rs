@@ -7,7 +7,7 @@ mod danger;
 mod policy;
 
 pub(crate) use allowlist::{Roles, nested_loader};
-pub(crate) use danger::danger;
+pub(crate) use danger::{Danger, danger};
 pub use policy::{GlobalPolicy, PolicyError};
 
 /// Options for encoding, built by value:

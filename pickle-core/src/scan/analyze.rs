@@ -7,14 +7,14 @@ use super::preview::{args_preview, global_name};
 use super::{Finding, Import, MAX_NESTING, Scanner, Severity, Use};
 use crate::de::Traced;
 use crate::format::opcodes::{self as op, name as op_name};
-use crate::options::{Roles, danger, nested_loader};
+use crate::options::{Danger, Roles, danger, nested_loader};
 use crate::value::{Construct, Global, Item, Node, NodeId, Object, Value};
 
 /// How the policy sees a global.
 enum Class {
     Allowed(Roles),
     Unknown,
-    Dangerous(&'static str),
+    Dangerous(Danger),
 }
 
 #[derive(Default)]
@@ -58,7 +58,7 @@ impl<'s> Analysis<'s> {
             }
         }
         for event in &traced.trace.events {
-            self.event(v, event.at, event.code, event.target, event.state.is_some());
+            self.event(v, event.at, event.code, event.target);
         }
         self.found
     }
@@ -67,10 +67,7 @@ impl<'s> Analysis<'s> {
         if let Some(roles) = self.scanner.policy.roles(&g.module, &g.name) {
             return Class::Allowed(roles);
         }
-        match danger(&g.module, &g.name) {
-            Some(reason) => Class::Dangerous(reason),
-            None => Class::Unknown,
-        }
+        danger(&g.module, &g.name).map_or(Class::Unknown, Class::Dangerous)
     }
 
     fn finding(&self, at: u64, used: Use, severity: Severity, rule: &'static str) -> Finding {
@@ -102,21 +99,19 @@ impl<'s> Analysis<'s> {
             global: name.clone(),
             allowed: matches!(class, Class::Allowed(_)),
         });
-        let remapped =
-            written_as.as_ref().map(|w| format!(" (written {w}, which Python 3 maps to it)")).unwrap_or_default();
         if g.is("builtins", "getattr") {
             // The machine turns getattr(global, 'name') into the global
             // `module.qualname.name`, judged as such; any other call of
             // getattr is judged where it is called.
             return;
         }
+        let remapped =
+            written_as.as_ref().map(|w| format!(" (written {w}, which Python 3 maps to it)")).unwrap_or_default();
         let (severity, rule, reason) = match class {
             Class::Allowed(_) => return,
-            Class::Dangerous(why) => {
-                // A dunder, alias or method walk, rather than a listed name.
-                let walk = why.starts_with("walks") || why.starts_with("an unbound");
-                let rule = if walk { "PKL112" } else { "PKL110" };
-                (Severity::Dangerous, rule, format!("imports {name}{remapped}: {why}"))
+            Class::Dangerous(d) => {
+                let rule = if d.walk { "PKL112" } else { "PKL110" };
+                (Severity::Dangerous, rule, format!("imports {name}{remapped}: {}", d.why))
             }
             Class::Unknown => (
                 Severity::Unknown,
@@ -152,11 +147,11 @@ impl<'s> Analysis<'s> {
                         reason: format!("{verb} {}, which the allowlist allows only as a value", shown()),
                         ..base
                     }),
-                    Class::Dangerous(why) => self.push(Finding {
+                    Class::Dangerous(d) => self.push(Finding {
                         global: Some(name.clone()),
                         severity: Severity::Dangerous,
                         rule: "PKL100",
-                        reason: format!("{verb} {}: {why}", shown()),
+                        reason: format!("{verb} {}: {}", shown(), d.why),
                         ..base
                     }),
                     Class::Unknown => self.push(Finding {
@@ -288,11 +283,11 @@ impl<'s> Analysis<'s> {
     }
 
     /// BUILD, or items added to something that is not a list, dict or set.
-    fn event(&mut self, v: &Value<'_>, at: u64, code: u8, target: Item, build: bool) {
-        let (used, verb) = if build {
-            (Use::Build, "sets the state of")
-        } else {
-            (Use::Items, if code == op::ADDITEMS { "adds set items to" } else { "adds items to" })
+    fn event(&mut self, v: &Value<'_>, at: u64, code: u8, target: Item) {
+        let (used, verb) = match code {
+            op::BUILD => (Use::Build, "sets the state of"),
+            op::ADDITEMS => (Use::Items, "adds set items to"),
+            _ => (Use::Items, "adds items to"),
         };
         let base = self.finding(at, used, Severity::Unknown, "PKL131");
         match v.get(target) {

@@ -119,9 +119,9 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     /// Records an opcode that calls into `target` (traced runs only).
-    fn note_event(&mut self, code: u8, at: u64, target: Item, state: Option<Item>) {
+    fn note_event(&mut self, code: u8, at: u64, target: Item) {
         if let Some(t) = &mut self.trace {
-            t.events.push(Event { at, code, target, state });
+            t.events.push(Event { at, code, target });
         }
     }
 
@@ -871,7 +871,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::BUILD => {
                     let state = self.pop(code, at)?;
                     let target = self.top(code, at)?;
-                    self.note_event(code, at, target, Some(state));
+                    self.note_event(code, at, target);
                     self.touch(target);
                     let traced = self.trace.is_some();
                     match self.value.get_mut(target) {
@@ -1083,7 +1083,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             return Ok(());
         }
         if self.trace.is_some() && !matches!(self.value.get(target), Some(Node::List(_))) {
-            self.note_event(code, at, target, None);
+            self.note_event(code, at, target);
         }
         self.touch(target);
         let max = self.opts.limits.max_container_len;
@@ -1112,7 +1112,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             return Ok(());
         }
         if self.trace.is_some() && !matches!(self.value.get(target), Some(Node::Dict(_))) {
-            self.note_event(code, at, target, None);
+            self.note_event(code, at, target);
         }
         self.touch(target);
         let max = self.opts.limits.max_container_len;
@@ -1131,7 +1131,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn extend_set(&mut self, target: Item, items: impl Iterator<Item = Item>, code: u8, at: u64) -> Res<()> {
         if self.trace.is_some() && !matches!(self.value.get(target), Some(Node::Set(_))) {
-            self.note_event(code, at, target, None);
+            self.note_event(code, at, target);
         }
         self.touch(target);
         let max = self.opts.limits.max_container_len;

@@ -11,13 +11,11 @@ use crate::value::{Item, Value};
 pub(crate) struct Event {
     /// The opcode's offset.
     pub(crate) at: u64,
-    /// The opcode.
+    /// The opcode: BUILD, or one of the item opcodes.
     pub(crate) code: u8,
     /// The object whose `__setstate__`, `append`, `extend`, `__setitem__`
     /// or `add` runs.
     pub(crate) target: Item,
-    /// BUILD's state; `None` for the item opcodes.
-    pub(crate) state: Option<Item>,
 }
 
 /// A global named one way in the stream and looked up another after the
