@@ -37,13 +37,13 @@ impl<'w> Encoder<'w> {
     /// streams to the writer.
     #[inline]
     pub(crate) fn boundary(&mut self) -> Result<()> {
-        if self.framing {
-            if self.out.len() - self.frame_start >= FRAME_SIZE_TARGET + FRAME_HEADER {
+        if self.bytes_before_boundary() == 0 {
+            if self.framing {
                 self.commit_frame()?;
                 self.open_frame();
+            } else {
+                self.flush()?;
             }
-        } else if self.sink.is_some() && self.out.len() >= FRAME_SIZE_TARGET {
-            self.flush()?;
         }
         Ok(())
     }
