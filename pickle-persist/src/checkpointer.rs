@@ -11,6 +11,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::file::{Mapped, TEMP_PREFIX, save_encoded, save_with, sync_dir};
 
 const LOCK_FILE: &str = ".lock";
+/// How long `open` waits for a lock that looks held (see `open`).
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
 const EXTENSION: &str = ".pickle";
 /// Digits of a step in a file name: `u64::MAX` has 20.
 const STEP_DIGITS: usize = 20;
@@ -61,7 +63,9 @@ pub struct Checkpointer {
 impl Checkpointer {
     /// Opens (creating if needed) the checkpoint directory `dir` and locks
     /// it. A second Checkpointer on the same directory, in this process or
-    /// another, gets an [`ErrorKind::Locked`] error.
+    /// another, gets an [`ErrorKind::Locked`] error (after waiting up to
+    /// 250 ms for the lock, which a process being spawned at that moment
+    /// holds a copy of until it starts).
     pub fn open(dir: impl AsRef<Path>) -> Result<Checkpointer> {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "cannot create the checkpoint directory", e))?;
@@ -72,16 +76,27 @@ impl Checkpointer {
             .write(true)
             .open(&lock_path)
             .map_err(|e| Error::io(&lock_path, "cannot open the lock file", e))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(Error::new(
-                    ErrorKind::Locked,
-                    &dir,
-                    "the checkpoint directory is in use by another Checkpointer (it holds the lock on .lock)",
-                ));
+        // The lock belongs to the open file, and a process that another
+        // thread is spawning holds a copy of every descriptor from its fork
+        // until its exec closes them: a Checkpointer just dropped may still
+        // look locked for that moment. Only a lock held past LOCK_GRACE is
+        // another Checkpointer's.
+        let deadline = std::time::Instant::now() + LOCK_GRACE;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(Error::new(
+                        ErrorKind::Locked,
+                        &dir,
+                        "the checkpoint directory is in use by another Checkpointer (it holds the lock on .lock)",
+                    ));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, "cannot lock", e)),
             }
-            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, "cannot lock", e)),
         }
         Ok(Checkpointer {
             dir,
