@@ -20,6 +20,9 @@ pub enum ErrorKind {
     Decode,
     /// No checkpoint for that step.
     NotFound,
+    /// Another writer committed the same step (or shard) first: the save
+    /// did not happen, and its data was removed.
+    Conflict,
 }
 
 /// An error from pickle-persist: a kind, the path it concerns, a message,
@@ -56,6 +59,17 @@ impl Error {
             kind: ErrorKind::Io,
             path: Some(path.to_path_buf()),
             message: format!("{}: {what}: {err}", path.display()),
+            source: Some(Box::new(err)),
+        }
+    }
+
+    #[cold]
+    #[cfg(feature = "object-store")]
+    pub(crate) fn store(kind: ErrorKind, name: &Path, what: &str, err: object_store::Error) -> Error {
+        Error {
+            kind,
+            path: Some(name.to_path_buf()),
+            message: format!("{}: {what}: {err}", name.display()),
             source: Some(Box::new(err)),
         }
     }

@@ -10,7 +10,9 @@ use memmap2::{Mmap, MmapOptions};
 use pickle_core::{EncodeOptions, FromPickle, FromPickleOwned, ToPickle, Value};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::trailer::{TRAILER_LEN, Trailer, VERSION};
+use crate::meta::StepInfo;
+use crate::store::Fill;
+use crate::trailer::{TRAILER_LEN, Trailer};
 
 /// Saves `value` to `path` as a pickle (protocol 4) with an integrity trailer,
 /// atomically and durably.
@@ -37,11 +39,31 @@ pub fn save<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T) -> Result<(
 
 /// [`save`] with encoding options, such as the protocol.
 pub fn save_with<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T, opts: EncodeOptions) -> Result<()> {
-    let path = path.as_ref();
+    save_value(path.as_ref(), value, opts, &[]).map(drop)
+}
+
+/// Saves `value` at `path` with `ext` as the trailer's extension (none when
+/// empty), atomically; returns the file's size and the CRC-32C of all its
+/// bytes.
+pub(crate) fn save_value<T: ToPickle + ?Sized>(
+    path: &Path,
+    value: &T,
+    opts: EncodeOptions,
+    ext: &[u8],
+) -> Result<(u64, u32)> {
     let len = encoded_len(value, opts).map_err(|e| Error::codec(ErrorKind::Encode, path, e))?;
-    write_atomic(path, len, |dst, file| {
+    write_pickle_atomic(path, len, ext, &mut |out| {
+        pickle_core::to_writer_with(out, value, opts).map(drop).map_err(|e| Error::codec(ErrorKind::Encode, path, e))
+    })
+}
+
+/// Writes the `len` bytes of pickle that `fill` writes, then `ext` and the
+/// trailer, atomically at `path`; returns the file's size and the CRC-32C of
+/// all its bytes.
+pub(crate) fn write_pickle_atomic(path: &Path, len: u64, ext: &[u8], fill: Fill<'_>) -> Result<(u64, u32)> {
+    write_atomic(path, len, ext, |dst, file| {
         let mut out = SliceWriter::new(dst, file);
-        pickle_core::to_writer_with(&mut out, value, opts).map_err(|e| Error::codec(ErrorKind::Encode, path, e))?;
+        fill(&mut out)?;
         if out.pos != out.buf.len() {
             return Err(Error::new(
                 ErrorKind::Encode,
@@ -53,9 +75,11 @@ pub fn save_with<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T, opts: 
     })
 }
 
-/// Saves bytes that are already a pickle, with the trailer, atomically.
-pub(crate) fn save_encoded(path: &Path, pickle: &[u8]) -> Result<()> {
-    write_atomic(path, pickle.len() as u64, |dst, file| {
+/// Saves bytes that are already a pickle, with the trailer and `ext` as its
+/// extension, atomically; returns the file's size and the CRC-32C of all
+/// its bytes.
+pub(crate) fn save_encoded(path: &Path, pickle: &[u8], ext: &[u8]) -> Result<(u64, u32)> {
+    write_atomic(path, pickle.len() as u64, ext, |dst, file| {
         let mut out = SliceWriter::new(dst, file);
         std::io::Write::write_all(&mut out, pickle)
             .map_err(|e| Error::io(path, "cannot copy into the mapped file", e))?;
@@ -160,6 +184,17 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// The prefix of every temporary file this crate creates.
 pub(crate) const TEMP_PREFIX: &str = ".pickle-persist-tmp.";
 
+/// A fresh temporary name in `dir` for a file to be put at `path`.
+pub(crate) fn temp_path(dir: &Path, path: &Path) -> Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| Error::new(ErrorKind::Io, path, "the path names no file"))?;
+    Ok(dir.join(format!(
+        "{TEMP_PREFIX}{}.{}.{}",
+        name.to_string_lossy(),
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    )))
+}
+
 /// A temporary file removed on drop unless it was committed.
 struct TempFile {
     path: PathBuf,
@@ -174,20 +209,21 @@ impl Drop for TempFile {
     }
 }
 
-/// Writes `pickle_len` bytes produced by `fill` plus the trailer to a temp
-/// file through a map, syncs it, renames it over `path`, syncs the directory.
-fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8], &File) -> Result<u32>) -> Result<()> {
+/// Writes `pickle_len` bytes produced by `fill` (which returns their
+/// CRC-32C), then `ext` and the trailer, to a temp file through a map,
+/// syncs it, renames it over `path`, syncs the directory. Returns the
+/// file's size and the CRC-32C of all its bytes.
+fn write_atomic(
+    path: &Path,
+    pickle_len: u64,
+    ext: &[u8],
+    fill: impl FnOnce(&mut [u8], &File) -> Result<u32>,
+) -> Result<(u64, u32)> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().ok_or_else(|| Error::new(ErrorKind::Io, path, "the path names no file"))?;
-    let temp_path = dir.join(format!(
-        "{TEMP_PREFIX}{}.{}.{}",
-        name.to_string_lossy(),
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let temp_path = temp_path(&dir, path)?;
     let file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -196,7 +232,8 @@ fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8], &File
         .map_err(|e| Error::io(&temp_path, "cannot create the temporary file", e))?;
     let mut temp = TempFile { path: temp_path, committed: false };
 
-    let total = pickle_len + TRAILER_LEN as u64;
+    let suffix = Trailer::new(pickle_len, ext.len() as u64, 0).suffix_len();
+    let total = pickle_len + suffix;
     let total_usize =
         usize::try_from(total).map_err(|_| Error::new(ErrorKind::Io, path, "the file is too large to map"))?;
     reserve(&file, total).map_err(|e| Error::io(&temp.path, "cannot reserve space for the temporary file", e))?;
@@ -208,10 +245,13 @@ fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8], &File
     // so the slice the map hands out is not changed behind our back.
     let mut map = unsafe { MmapOptions::new().len(total_usize).map_mut(&file) }
         .map_err(|e| Error::io(&temp.path, "cannot map the temporary file", e))?;
-    let pickle_end = total_usize - TRAILER_LEN;
+    let pickle_end = pickle_len as usize;
     let crc = fill(&mut map[..pickle_end], &file)?;
-    let trailer = Trailer { version: VERSION, crc, len: pickle_len };
-    map[pickle_end..].copy_from_slice(&trailer.to_bytes());
+    let ext_end = pickle_end + ext.len();
+    map[pickle_end..ext_end].copy_from_slice(ext);
+    let trailer = Trailer::new(pickle_len, ext.len() as u64, crc32c::crc32c_append(crc, ext));
+    map[ext_end..].copy_from_slice(&trailer.to_bytes());
+    let whole_crc = crc32c::crc32c_append(trailer.crc, &map[total_usize - TRAILER_LEN..]);
     map.flush().map_err(|e| Error::io(&temp.path, "cannot flush the mapped file", e))?;
     drop(map);
     file.sync_all().map_err(|e| Error::io(&temp.path, "cannot fsync the temporary file", e))?;
@@ -219,7 +259,8 @@ fn write_atomic(path: &Path, pickle_len: u64, fill: impl FnOnce(&mut [u8], &File
 
     fs::rename(&temp.path, path).map_err(|e| Error::io(path, "cannot rename the temporary file over it", e))?;
     temp.committed = true;
-    sync_dir(&dir)
+    sync_dir(&dir)?;
+    Ok((total, whole_crc))
 }
 
 /// Maps a stretch of the map writable in one call (MADV_POPULATE_WRITE,
@@ -330,10 +371,26 @@ impl Mapped {
     pub fn verify(&self) -> Result<()> {
         match self.trailer {
             Some(t) => t
-                .check_crc(self.pickle_bytes())
+                .check_crc(&self.map)
                 .map_err(|why| Error::new(ErrorKind::Corrupt, &self.path, format!("corrupt checkpoint: {why}"))),
             None => Ok(()),
         }
+    }
+
+    /// The step's metadata, from the trailer's extension (format 2). `None`
+    /// for files without one; `Err` when the extension does not decode.
+    pub fn info(&self) -> Result<Option<StepInfo>> {
+        match self.trailer {
+            Some(t) if t.ext_len > 0 => pickle_core::from_slice(t.extension(&self.map))
+                .map(Some)
+                .map_err(|e| Error::codec(ErrorKind::Corrupt, &self.path, e)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The file's bytes, the trailer included.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.map
     }
 
     /// The pickle's bytes, without the trailer.
@@ -351,15 +408,19 @@ impl Mapped {
         pickle_core::from_slice(self.pickle_bytes()).map_err(|e| self.decode_error(e))
     }
 
-    /// A type mismatch is the caller's problem; anything else means the
-    /// bytes are damaged.
     fn decode_error(&self, e: pickle_core::Error) -> Error {
-        let kind = match e.kind() {
-            pickle_core::ErrorKind::Mismatch | pickle_core::ErrorKind::Custom => ErrorKind::Decode,
-            _ => ErrorKind::Corrupt,
-        };
-        Error::codec(kind, &self.path, e)
+        decode_error(&self.path, e)
     }
+}
+
+/// A decoding error of the pickle at `path`: a type mismatch is the
+/// caller's problem; anything else means the bytes are damaged.
+pub(crate) fn decode_error(path: &Path, e: pickle_core::Error) -> Error {
+    let kind = match e.kind() {
+        pickle_core::ErrorKind::Mismatch | pickle_core::ErrorKind::Custom => ErrorKind::Decode,
+        _ => ErrorKind::Corrupt,
+    };
+    Error::codec(kind, path, e)
 }
 
 /// Loads the pickle at `path` into `T`: maps it, verifies the trailer's

@@ -15,10 +15,16 @@
 #![deny(missing_docs)]
 
 mod checkpointer;
+mod commit;
 mod error;
 mod file;
+mod meta;
+mod policy;
+mod store;
 pub mod trailer;
 
 pub use checkpointer::{Checkpointer, Skipped};
 pub use error::{Error, ErrorKind, Result};
 pub use file::{Mapped, load, load_value, save, save_with};
+pub use meta::StepInfo;
+pub use policy::{Keep, Order, SaveEvery};
