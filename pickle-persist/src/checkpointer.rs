@@ -810,20 +810,43 @@ fn list_files(dir: &Path) -> Result<Vec<u64>> {
     Ok(steps)
 }
 
-/// Removes temporary files older than `grace` from `dir`.
+/// Removes temporary files older than `grace` from `dir` and the
+/// directories of marker-committed steps under it (a killed save's).
 fn remove_temp_files(dir: &Path, grace: Duration) -> Result<()> {
-    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot list the checkpoint directory", e))?;
     let now = std::time::SystemTime::now();
-    for entry in entries.flatten() {
-        if !entry.file_name().to_str().is_some_and(|n| n.starts_with(TEMP_PREFIX)) {
-            continue;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match fs::read_dir(&d) {
+            Ok(entries) => entries,
+            Err(e) if d != dir && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(&d, "cannot list the checkpoint directory", e)),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                if d == dir && !["steps", "parts", "commits"].contains(&name) {
+                    continue;
+                }
+                stack.push(entry.path());
+                continue;
+            }
+            if !name.starts_with(TEMP_PREFIX) {
+                continue;
+            }
+            let age = meta.modified().map(|t| now.duration_since(t).unwrap_or_default());
+            if grace > Duration::ZERO && age.is_ok_and(|a| a < grace) {
+                continue;
+            }
+            let path = entry.path();
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                // Another writer's cleanup, or its own commit, got there first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, "cannot remove a leftover temporary file", e)),
+            }
         }
-        let age = entry.metadata().and_then(|m| m.modified()).map(|t| now.duration_since(t).unwrap_or_default());
-        if grace > Duration::ZERO && age.is_ok_and(|a| a < grace) {
-            continue;
-        }
-        let path = entry.path();
-        fs::remove_file(&path).map_err(|e| Error::io(&path, "cannot remove a leftover temporary file", e))?;
     }
     Ok(())
 }

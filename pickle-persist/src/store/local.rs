@@ -100,14 +100,22 @@ impl Store for LocalStore {
             for entry in entries {
                 let entry = entry.map_err(|e| Error::io(&dir, "cannot list the directory", e))?;
                 let path = entry.path();
-                let meta = entry.metadata().map_err(|e| Error::io(&path, "cannot stat", e))?;
+                if entry.file_name().to_str().is_some_and(|n| n.starts_with(TEMP_PREFIX)) {
+                    continue;
+                }
+                // Other writers create and delete entries while we list:
+                // one gone by the time we look at it was never listed.
+                let meta = match entry.metadata() {
+                    Ok(meta) => meta,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(Error::io(&path, "cannot stat", e)),
+                };
                 if meta.is_dir() {
                     stack.push(path);
                     continue;
                 }
                 let Some(key) = path.strip_prefix(&self.root).ok().and_then(|k| k.to_str()) else { continue };
-                let is_temp = entry.file_name().to_str().is_some_and(|n| n.starts_with(TEMP_PREFIX));
-                if key.starts_with(prefix) && !is_temp {
+                if key.starts_with(prefix) {
                     let modified = meta.modified().map_err(|e| Error::io(&path, "cannot stat", e))?;
                     out.push(Listed { key: key.to_owned(), modified });
                 }
