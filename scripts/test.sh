@@ -7,5 +7,7 @@ cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 bash scripts/venvs.sh
 export PICKLE_RS_REQUIRE_VENVS=1
-cargo test --workspace --all-targets
-cargo test --workspace --doc
+# pickle-persist's object-store feature is off by default (it adds an HTTP
+# and TLS stack); its tests start a local S3 server from target/venvs/s3.
+cargo test --workspace --all-targets --features pickle-persist/object-store
+cargo test --workspace --doc --features pickle-persist/object-store

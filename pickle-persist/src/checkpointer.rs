@@ -374,6 +374,48 @@ impl Checkpointer {
         Ok(())
     }
 
+    /// Saves in the background without a copy of the state: `state` moves
+    /// to the worker thread, which encodes it straight into the
+    /// checkpoint's file (through the map, locally; a part at a time, on an
+    /// object store), so a save needs no memory beyond the state itself.
+    /// Hand it an `Arc` of the state (a reference-count bump) and make the
+    /// next version with `Arc::make_mut`, which copies only what changes
+    /// while the save runs; or move a state you no longer need. Otherwise
+    /// like [`save_in_background`](Self::save_in_background).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # let dir = std::env::temp_dir().join(format!("pickle-persist-owned-doc-{}", std::process::id()));
+    /// let mut ckpt = pickle_persist::Checkpointer::open(&dir)?;
+    /// let mut weights = Arc::new(vec![0.5f64; 1 << 16]);
+    /// ckpt.save_owned(1, Arc::clone(&weights))?; // no copy of the weights
+    /// Arc::make_mut(&mut weights)[0] = 1.0;      // copies them once, if the save still holds them
+    /// ckpt.flush()?;
+    /// assert_eq!(ckpt.load::<Vec<f64>>(1)?[0], 0.5);
+    /// # drop(ckpt);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn save_owned<T: ToPickle + Send + 'static>(&mut self, step: u64, state: T) -> Result<()> {
+        self.flush()?;
+        let info = self.next_info::<T>(step, 1);
+        let target = self.target.clone();
+        let opts = self.options;
+        let name = self.path_for(step);
+        let worker = std::thread::Builder::new()
+            .name("pickle-persist-writer".into())
+            .spawn(move || {
+                let encode = |w: &mut dyn std::io::Write| encode_into(w, &state, opts, &name);
+                target.commit_plain(step, &info, Payload::Value(&encode))?;
+                drop(state);
+                target.retain(step)
+            })
+            .map_err(|e| Error::io(&self.dir(), "cannot start the background writer", e))?;
+        self.saved(step);
+        self.pending = Some(worker);
+        Ok(())
+    }
+
     fn next_info<T: ?Sized>(&mut self, step: u64, shards: u32) -> StepInfo {
         StepInfo::now::<T>(step, shards, std::mem::take(&mut self.metrics))
     }
