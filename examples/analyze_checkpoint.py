@@ -2,9 +2,11 @@
 
     python3 examples/analyze_checkpoint.py [CHECKPOINT_DIR]
 
-Opens the checkpoint with plain pickle.load: the job wrote job_state.py (its
-classes) into the directory, so the result is a real job_state.TrainingState
-whose layers hold numpy arrays and whose loss history is a pandas DataFrame.
+Opens the checkpoint with job_state.load, which maps its numpy arrays from the
+file instead of reading them (plain pickle.load gives the same objects): the
+job wrote job_state.py (its classes and that helper) into the directory, so
+the result is a real job_state.TrainingState whose layers hold numpy arrays
+and whose loss history is a pandas DataFrame.
 Needs numpy and pandas (pip install numpy pandas). Falls back to older checkpoints if the newest
 cannot be read.
 """
@@ -27,8 +29,9 @@ def main():
         sys.exit(f"no checkpoints in {directory}")
     for path in files:
         try:
+            state = job_state.load(path)
             with open(path, "rb") as f:
-                state = pickle.load(f)
+                assert type(pickle.load(f)) is type(state)
             break
         except Exception as e:  # a damaged file: say so and try the next one
             print(f"skipping {path}: {e}", file=sys.stderr)

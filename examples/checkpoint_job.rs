@@ -174,8 +174,10 @@ pub fn run(
     pause: Duration,
     quiet: bool,
 ) -> Result<TrainingState, Box<dyn std::error::Error>> {
-    let mut ckpt = Checkpointer::open(dir)?.keep_last(5);
-    PyModuleBuilder::new().add::<TrainingState>().write_package(dir)?;
+    // Arrays laid out for mapping: Python's `job_state.load(path)` maps them
+    // from the file; plain `pickle.load` reads them as before.
+    let mut ckpt = Checkpointer::open(dir)?.keep_last(5).zero_copy_arrays();
+    PyModuleBuilder::new().add::<TrainingState>().with_load_helper().write_package(dir)?;
     let mut state = match ckpt.latest::<TrainingState>()? {
         Some((step, state)) => {
             for skipped in ckpt.skipped() {

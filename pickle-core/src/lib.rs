@@ -48,7 +48,10 @@ pub use format::opcodes;
 pub use format::text;
 pub use options::{DecodeOptions, EncodeOptions, GlobalPolicy, Limits, PersistentIds, PolicyError, StringEncoding};
 pub use pyclass::{PyClass, PyModuleBuilder, PyType, TypeHint};
-pub use ser::{Encoder, Pickler, StateWriter, ToPickle, TupleWriter, to_vec, to_vec_with, to_writer, to_writer_with};
+pub use ser::{
+    BufferSpan, Encoder, Pickler, StateWriter, ToPickle, TupleWriter, to_vec, to_vec_with, to_writer,
+    to_writer_indexed, to_writer_with,
+};
 pub use types::builtins::{ByteArray, Bytes};
 pub use types::{collections, datetime, decimal, numpy, pandas, uuid};
 pub use value::{BigInt, Construct, Global, Item, Node, NodeId, Object, Value};

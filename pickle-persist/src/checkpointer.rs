@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use pickle_core::{EncodeOptions, FromPickleOwned, ToPickle};
+use pickle_core::{BufferSpan, EncodeOptions, FromPickleOwned, ToPickle};
 
 use crate::commit::{self, Outcome};
 use crate::error::{Error, ErrorKind, Result};
@@ -266,6 +266,17 @@ impl Checkpointer {
         self
     }
 
+    /// Writes NumPy arrays ([`pickle_core::numpy::NdArray`]) so that Python
+    /// can map them from the file instead of reading them: protocol 5,
+    /// each payload 64-byte aligned, and an index of the payloads in the
+    /// trailer's metadata (`buffers`). Plain `pickle.load` still returns the
+    /// same objects; the `load(path)` helper of a generated Python module
+    /// ([`pickle_core::PyModuleBuilder`]) returns arrays backed by the map.
+    pub fn zero_copy_arrays(mut self) -> Checkpointer {
+        self.options = self.options.protocol(5).align_arrays(64);
+        self
+    }
+
     /// The encoding options for new checkpoints (protocol 4 by default).
     pub fn options(mut self, options: EncodeOptions) -> Checkpointer {
         self.options = options;
@@ -357,15 +368,15 @@ impl Checkpointer {
     /// pending write; call `flush` before exit to see its error.
     pub fn save_in_background<T: ToPickle + ?Sized>(&mut self, step: u64, state: &T) -> Result<()> {
         let name = self.path_for(step);
-        let bytes =
-            pickle_core::to_vec_with(state, self.options).map_err(|e| Error::codec(ErrorKind::Encode, &name, e))?;
+        let mut bytes = Vec::new();
+        let (_, spans) = encode_into(&mut bytes, state, self.options, &name)?;
         self.flush()?;
         let info = self.next_info::<T>(step, 1);
         let target = self.target.clone();
         let worker = std::thread::Builder::new()
             .name("pickle-persist-writer".into())
             .spawn(move || {
-                target.commit_plain(step, &info, Payload::Encoded(&bytes))?;
+                target.commit_plain(step, &info, Payload::Encoded(&bytes, &spans))?;
                 target.retain(step)
             })
             .map_err(|e| Error::io(&name, "cannot start the background writer", e))?;
@@ -565,21 +576,44 @@ fn lock(dir: &Path, exclusive: bool) -> Result<File> {
 /// A plain save's pickle: a value to encode while writing, or bytes
 /// encoded already.
 enum Payload<'p> {
-    Value(&'p dyn Fn(&mut dyn std::io::Write) -> Result<u64>),
-    Encoded(&'p [u8]),
+    Value(&'p dyn Fn(&mut dyn std::io::Write) -> Result<Encoded>),
+    Encoded(&'p [u8], &'p [BufferSpan]),
 }
 
-/// Encodes `state` into `w`; returns how many bytes it wrote. `name` is the
-/// checkpoint's, for errors.
+/// How long an encoded state is, and where its aligned arrays are.
+type Encoded = (u64, Vec<BufferSpan>);
+
+impl Payload<'_> {
+    /// The pickle's length and arrays (encoding a value once, to nowhere).
+    fn measure(&self) -> Result<Encoded> {
+        match self {
+            Payload::Value(encode) => encode(&mut std::io::sink()),
+            Payload::Encoded(bytes, spans) => Ok((bytes.len() as u64, spans.to_vec())),
+        }
+    }
+
+    /// Writes the pickle into `w`.
+    fn write(&self, w: &mut dyn std::io::Write) -> Result<()> {
+        match self {
+            Payload::Value(encode) => encode(w).map(drop),
+            // The store's writer names the object in its own errors.
+            Payload::Encoded(bytes, _) => w.write_all(bytes).map_err(|e| Error::io(Path::new(""), "cannot write", e)),
+        }
+    }
+}
+
+/// Encodes `state` into `w`; returns how many bytes it wrote and where the
+/// aligned arrays went. `name` is the checkpoint's, for errors.
 fn encode_into<T: ToPickle + ?Sized>(
     w: &mut dyn std::io::Write,
     state: &T,
     opts: EncodeOptions,
     name: &Path,
-) -> Result<u64> {
+) -> Result<Encoded> {
     let mut counter = crate::store::Summing { inner: w, crc: 0, len: 0 };
-    pickle_core::to_writer_with(&mut counter, state, opts).map_err(|e| Error::codec(ErrorKind::Encode, name, e))?;
-    Ok(counter.len)
+    let spans = pickle_core::to_writer_indexed(&mut counter, state, opts)
+        .map_err(|e| Error::codec(ErrorKind::Encode, name, e))?;
+    Ok((counter.len, spans))
 }
 
 impl Target {
@@ -616,22 +650,20 @@ impl Target {
 
     /// Commits a plain (unsharded) save of `step`.
     fn commit_plain(&self, step: u64, info: &StepInfo, payload: Payload<'_>) -> Result<()> {
+        let (len, spans) = payload.measure()?;
+        let info = StepInfo { buffers: spans.iter().map(|s| (s.opcode_offset, s.len)).collect(), ..info.clone() };
         let ext = info.to_pickle_bytes();
         let Some(dir) = &self.dir else {
-            let (len, mut fill) = payload_fill(&payload)?;
-            return commit::save(&*self.store, step, 0, 1, info, len, &mut fill).map(drop);
+            return commit::save(&*self.store, step, 0, 1, &info, len, &mut |w| payload.write(w)).map(drop);
         };
         let path = dir.join(file_name(step));
         if self.store.read(&commit::marker_key(step))?.is_some() {
             return Err(Error::new(ErrorKind::Conflict, &path, format!("step {step} is committed as shards already")));
         }
         let write = |to: &Path| match payload {
-            Payload::Value(encode) => {
-                // Measured first, then written through the map.
-                let len = encode(&mut std::io::sink())?;
-                crate::file::write_pickle_atomic(to, len, &ext, &mut |w| encode(w).map(drop))
-            }
-            Payload::Encoded(bytes) => save_encoded(to, bytes, &ext),
+            // Measured above, now written through the map.
+            Payload::Value(_) => crate::file::write_pickle_atomic(to, len, &ext, &mut |w| payload.write(w)),
+            Payload::Encoded(bytes, _) => save_encoded(to, bytes, &ext),
         };
         if self.exclusive {
             return write(&path).map(drop);
@@ -798,19 +830,6 @@ impl Target {
         }
         commit::collect(&*self.store, self.grace).map(drop)
     }
-}
-
-/// The length and writer of a plain save's pickle.
-fn payload_fill<'p>(payload: &'p Payload<'p>) -> Result<(u64, impl FnMut(&mut dyn std::io::Write) -> Result<()> + 'p)> {
-    let len = match payload {
-        Payload::Value(encode) => encode(&mut std::io::sink())?,
-        Payload::Encoded(bytes) => bytes.len() as u64,
-    };
-    Ok((len, move |w: &mut dyn std::io::Write| match payload {
-        Payload::Value(encode) => encode(w).map(drop),
-        // The store's writer names the object in its own errors.
-        Payload::Encoded(bytes) => w.write_all(bytes).map_err(|e| Error::io(Path::new(""), "cannot write", e)),
-    }))
 }
 
 /// Maps a checkpoint file. Unlike a plain pickle file, a checkpoint must

@@ -30,6 +30,11 @@ pub struct StepInfo {
     pub shards: u32,
     /// The metrics recorded with [`Checkpointer::metric`](crate::Checkpointer::metric).
     pub metrics: BTreeMap<String, f64>,
+    /// Where the arrays' payloads are, for loaders that map them: the
+    /// offset of each payload's `BYTEARRAY8` opcode in the pickle (the
+    /// payload follows its 9 bytes) and the payload's length (see
+    /// [`Checkpointer::zero_copy_arrays`](crate::Checkpointer::zero_copy_arrays)).
+    pub buffers: Vec<(u64, u64)>,
 }
 
 impl StepInfo {
@@ -41,13 +46,22 @@ impl StepInfo {
             writer: writer_id(),
             shards,
             metrics,
+            buffers: Vec::new(),
         }
     }
 
     /// Metadata for a file that carries none (written before format 2):
     /// the step from its name, the time from the file system.
     pub(crate) fn bare(step: u64, time: SystemTime) -> StepInfo {
-        StepInfo { step, time, type_name: String::new(), writer: String::new(), shards: 1, metrics: BTreeMap::new() }
+        StepInfo {
+            step,
+            time,
+            type_name: String::new(),
+            writer: String::new(),
+            shards: 1,
+            metrics: BTreeMap::new(),
+            buffers: Vec::new(),
+        }
     }
 
     /// The metric `name`, if it was recorded.
@@ -95,7 +109,9 @@ impl ToPickle for StepInfo {
             ("shards", &self.shards),
             ("metrics", &self.metrics),
         ];
-        enc.write_dict(fields)
+        let buffers: [(&str, &dyn ToPickle); 1] = [("buffers", &self.buffers)];
+        let with_buffers = if self.buffers.is_empty() { &buffers[..0] } else { &buffers[..] };
+        enc.write_dict(fields.iter().chain(with_buffers).copied())
     }
 }
 
@@ -118,6 +134,7 @@ impl<'a> FromPickle<'a> for StepInfo {
                 "writer" => info.writer = cx.decode(v)?,
                 "shards" => info.shards = cx.decode(v)?,
                 "metrics" => info.metrics = cx.decode(v)?,
+                "buffers" => info.buffers = cx.decode(v)?,
                 // Newer writers may add keys.
                 _ => {}
             }

@@ -17,11 +17,12 @@ pub struct EncodeOptions {
     pub(crate) protocol: u8,
     pub(crate) fix_imports: bool,
     pub(crate) max_depth: usize,
+    pub(crate) align_arrays: u32,
 }
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        EncodeOptions { protocol: 4, fix_imports: true, max_depth: 1 << 22 }
+        EncodeOptions { protocol: 4, fix_imports: true, max_depth: 1 << 22, align_arrays: 0 }
     }
 }
 
@@ -30,6 +31,19 @@ impl EncodeOptions {
     /// A protocol above 5 makes encoding fail with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
     pub fn protocol(mut self, protocol: u8) -> Self {
         self.protocol = protocol;
+        self
+    }
+
+    /// Writes NumPy arrays ([`NdArray`](crate::numpy::NdArray)) so that a
+    /// reader can map them from a file without copying: as
+    /// `numpy.ndarray(shape, dtype, bytearray)`, the payload starting at a
+    /// multiple of `align` bytes (a power of two, at most 4096) from the
+    /// start of the stream, and without frames around it. Plain
+    /// `pickle.load` still returns the same (writable) arrays.
+    /// [`to_writer_indexed`](crate::to_writer_indexed) tells where each
+    /// payload is. Needs protocol 5; 0 (the default) turns it off.
+    pub fn align_arrays(mut self, align: usize) -> Self {
+        self.align_arrays = if align == 0 { 0 } else { align.min(4096).next_power_of_two() as u32 };
         self
     }
 

@@ -124,6 +124,8 @@ pub enum ClassDef {
 pub struct PyModuleBuilder {
     /// module -> qualname -> definition (None while being described).
     modules: BTreeMap<String, Vec<(String, Option<ClassDef>)>>,
+    /// Whether modules get the `load` function.
+    load_helper: bool,
 }
 
 impl PyModuleBuilder {
@@ -195,7 +197,20 @@ impl PyModuleBuilder {
             let _ = writeln!(out, "import {m}");
         }
         out.push_str(&body);
+        if self.load_helper {
+            out.push_str(LOAD_HELPER);
+        }
         Ok(out)
+    }
+
+    /// Adds a `load(path, writable=False)` function to every module: it
+    /// loads a pickle-persist checkpoint with its NumPy arrays mapped from
+    /// the file instead of read (for checkpoints saved with aligned arrays,
+    /// see [`EncodeOptions::align_arrays`](crate::EncodeOptions::align_arrays)),
+    /// and any other pickle as `pickle.load` would.
+    pub fn with_load_helper(mut self) -> PyModuleBuilder {
+        self.load_helper = true;
+        self
     }
 
     /// Writes every module under `dir` as a package tree mirroring the module
@@ -268,6 +283,9 @@ impl<'d> ClassTree<'d> {
         node.def = def;
     }
 }
+
+/// The `load` function [`PyModuleBuilder::with_load_helper`] adds.
+const LOAD_HELPER: &str = include_str!("load_helper.py");
 
 const KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",

@@ -92,6 +92,21 @@ pub struct Encoder<'w> {
     modules: HashMap<Box<str>, u32>,
     sink: Option<&'w mut dyn io::Write>,
     flushed: u64,
+    /// The alignment of array payloads (0: arrays are written as NumPy
+    /// does), and where each aligned payload went.
+    align: u64,
+    spans: Vec<BufferSpan>,
+}
+
+/// Where [`EncodeOptions::align_arrays`] put one array's payload: the
+/// offset of its `BYTEARRAY8` opcode from the start of the stream (the
+/// payload follows the opcode's 9 bytes) and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferSpan {
+    /// Offset of the `BYTEARRAY8` opcode.
+    pub opcode_offset: u64,
+    /// Length of the payload.
+    pub len: u64,
 }
 
 /// Slots of [`Encoder::statics`].
@@ -128,6 +143,8 @@ impl<'w> Encoder<'w> {
             modules: HashMap::new(),
             sink,
             flushed: 0,
+            align: if opts.protocol >= 5 { u64::from(opts.align_arrays) } else { 0 },
+            spans: Vec::new(),
         })
     }
 
@@ -141,7 +158,9 @@ impl<'w> Encoder<'w> {
         if self.proto >= 2 {
             self.out.extend_from_slice(&[op::PROTO, self.proto]);
         }
-        if self.proto >= 4 {
+        // Frames would sit between an aligned payload and the stream offset
+        // the index gives it.
+        if self.proto >= 4 && self.align == 0 {
             self.framing = true;
             self.open_frame();
         }
@@ -567,8 +586,44 @@ impl<'w> Encoder<'w> {
         Ok(())
     }
 
+    /// Writes a `bytearray` whose payload starts at a multiple of the
+    /// alignment [`EncodeOptions::align_arrays`] asks for, padded before it
+    /// by a `bytes` pushed and popped, and records where it went. Returns
+    /// `false` (writing nothing) when alignment is off.
+    pub(crate) fn write_aligned_bytearray(&mut self, b: &[u8]) -> Result<bool> {
+        if self.align == 0 {
+            return Ok(false);
+        }
+        // SHORT_BINBYTES n <n bytes> POP (BINBYTES past 255 bytes), then
+        // the 9 bytes of BYTEARRAY8's header, then the payload.
+        let pos = self.flushed + self.out.len() as u64;
+        let pad_for = |header: u64| (self.align - (pos + header + 1 + 9) % self.align) % self.align;
+        let short = pad_for(2);
+        if short < 256 {
+            self.out.extend_from_slice(&[op::SHORT_BINBYTES, short as u8]);
+            self.out.resize(self.out.len() + short as usize, 0);
+        } else {
+            let pad = pad_for(5);
+            self.out.push(op::BINBYTES);
+            self.out.extend_from_slice(&(pad as u32).to_le_bytes());
+            self.out.resize(self.out.len() + pad as usize, 0);
+        }
+        self.out.push(op::POP);
+        let opcode_offset = self.flushed + self.out.len() as u64;
+        self.spans.push(BufferSpan { opcode_offset, len: b.len() as u64 });
+        let mut header = [op::BYTEARRAY8, 0, 0, 0, 0, 0, 0, 0, 0];
+        header[1..].copy_from_slice(&(b.len() as u64).to_le_bytes());
+        self.write_payload(&header, b)?;
+        Ok(true)
+    }
+
     pub(super) fn out(&mut self) -> &mut Vec<u8> {
         &mut self.out
+    }
+
+    /// Whether arrays are written aligned for mapping.
+    pub(crate) fn aligns_arrays(&self) -> bool {
+        self.align != 0
     }
 
     pub(crate) fn max_depth(&self) -> usize {
@@ -618,6 +673,20 @@ pub fn to_writer_with<W: io::Write, T: ToPickle + ?Sized>(mut writer: W, value: 
     let rest = Encoder::new(opts, Some(&mut writer))?.encode(value)?;
     debug_assert!(rest.is_empty());
     writer.flush().map_err(Error::from)
+}
+
+/// [`to_writer_with`], returning where the arrays' payloads went when
+/// `opts` asks for [`align_arrays`](EncodeOptions::align_arrays) (none
+/// otherwise), in stream order.
+pub fn to_writer_indexed<W: io::Write, T: ToPickle + ?Sized>(
+    mut writer: W,
+    value: &T,
+    opts: EncodeOptions,
+) -> Result<Vec<BufferSpan>> {
+    let enc = Encoder::new(opts, Some(&mut writer))?.encode_one(value)?;
+    let spans = enc.spans;
+    writer.flush().map_err(Error::from)?;
+    Ok(spans)
 }
 
 /// Writes several pickles to one stream sharing one memo, as Python's

@@ -197,7 +197,25 @@ fn write_reconstruct(
 }
 
 fn write_array<T: Element>(enc: &mut Encoder<'_>, shape: &[usize], data: &[T]) -> Result<()> {
+    if enc.aligns_arrays() && !data.is_empty() {
+        return write_mappable(enc, shape, T::DTYPE, &raw_bytes(data));
+    }
     write_reconstruct(enc, shape, |enc| write_dtype(enc, T::DTYPE), &raw_bytes(data))
+}
+
+/// `numpy.ndarray(shape, dtype, bytearray)`, NumPy's public constructor,
+/// with the payload aligned for mapping (see
+/// [`EncodeOptions::align_arrays`](crate::EncodeOptions::align_arrays)):
+/// plain `pickle.load` gives a writable array over the bytearray, a loader
+/// that swaps the payload for a buffer of a map gives an array over the map.
+fn write_mappable(enc: &mut Encoder<'_>, shape: &[usize], dtype: &'static str, data: &[u8]) -> Result<()> {
+    enc.write_class("numpy", "ndarray")?;
+    enc.write_tuple_raw(3, |enc| {
+        enc.write_tuple_raw(shape.len(), |enc| shape.iter().try_for_each(|&d| enc.write_u64(d as u64)))?;
+        write_dtype(enc, dtype)?;
+        enc.write_aligned_bytearray(data).map(drop)
+    })?;
+    enc.write_reduce()
 }
 
 /// `numpy.dtype('<f8')`: NumPy's public constructor with an explicit byte
