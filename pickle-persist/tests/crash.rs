@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{JobState, python_checks};
+use common::{JobState, Rng, count_from_env, python_checks};
 use pickle_persist::Checkpointer;
 use pickle_test_support::TempDir;
 
@@ -41,23 +41,12 @@ fn child_process() {
     }
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[test]
 fn sigkill_at_random_moments_never_loses_a_committed_checkpoint() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let kills: usize = std::env::var("PICKLE_PERSIST_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let kills: usize = count_from_env("PICKLE_PERSIST_KILLS", 200);
     let dir = TempDir::new("crash");
     let exe = std::env::current_exe().expect("test binary");
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);

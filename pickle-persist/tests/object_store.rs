@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use common::JobState;
+use common::{JobState, Rng, count_from_env};
 use object_store::memory::InMemory;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -346,23 +346,12 @@ fn s3_child_saves_forever() {
     }
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[test]
 fn s3_sigkill_mid_upload_never_loses_a_commit() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let kills: usize = std::env::var("PICKLE_PERSIST_S3_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let kills: usize = count_from_env("PICKLE_PERSIST_S3_KILLS", 100);
     let Some(moto) = Moto::start() else { return };
     assert_eq!(moto.python(&["mkbucket", "kills"]), "ok");
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{JobState, python_checks};
+use common::{JobState, Rng, count_from_env, python_checks};
 use pickle_persist::{Checkpointer, ErrorKind};
 use pickle_test_support::TempDir;
 
@@ -147,17 +147,6 @@ fn shard_child() {
     println!("{}", if committed { "committed" } else { "saved" });
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn spawn_shard(exe: &Path, dir: &Path, step: u64, rank: u32) -> std::process::Child {
     Command::new(exe)
         .args(["--exact", "shard_child", "--nocapture", "--test-threads=1"])
@@ -190,7 +179,7 @@ fn killing_one_of_four_shard_writers_never_shows_a_partial_step() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let rounds: u64 = std::env::var("PICKLE_PERSIST_SHARD_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let rounds: u64 = count_from_env("PICKLE_PERSIST_SHARD_ROUNDS", 100);
     let dir = TempDir::new("shards-kill");
     let exe = std::env::current_exe().expect("test binary");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);

@@ -63,3 +63,21 @@ pub fn python_checks(files: &[(PathBuf, u64, usize)]) -> usize {
     let text = String::from_utf8(pickle_test_support::run_ok(cmd, b"")).expect("UTF-8");
     text.trim().strip_prefix("ok ").and_then(|n| n.parse().ok()).expect("python3 prints ok N")
 }
+
+/// A small deterministic random number generator (xorshift), so that kill
+/// tests land their kills at reproducible moments.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// A count from the environment variable `name` (a longer run), else `default`.
+pub fn count_from_env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
