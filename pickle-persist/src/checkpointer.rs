@@ -8,7 +8,7 @@ use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use pickle_core::{BufferSpan, EncodeOptions, FromPickleOwned, ToPickle};
 
@@ -799,7 +799,13 @@ impl Target {
             return Ok(());
         }
         let entries = self.entries()?;
-        let infos: Vec<StepInfo> = entries.iter().map(|&(step, kind)| self.info(step, kind)).collect::<Result<_>>()?;
+        // Only a metric policy needs each step's metadata (a read per step,
+        // a request each on an object store).
+        let by_metric = self.keep.iter().any(|k| matches!(k, Keep::Best { .. }));
+        let infos: Vec<StepInfo> = entries
+            .iter()
+            .map(|&(step, kind)| if by_metric { self.info(step, kind) } else { Ok(StepInfo::bare(step, UNIX_EPOCH)) })
+            .collect::<Result<_>>()?;
         let Some(mut kept) = keep_set(&self.keep, &infos) else { return Ok(()) };
         if entries.iter().all(|(step, _)| kept.contains(step)) {
             return Ok(());
