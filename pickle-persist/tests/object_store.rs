@@ -7,7 +7,7 @@
 //! The S3 tests run this binary again as the writer (with
 //! `PICKLE_PERSIST_S3_CHILD` set), configured from the environment as a
 //! user's job would be. Set `PICKLE_PERSIST_S3_KILLS` for a longer kill run
-//! (the default is 100).
+//! (the default is 110).
 #![cfg(feature = "object-store")]
 
 mod common;
@@ -351,7 +351,7 @@ fn s3_sigkill_mid_upload_never_loses_a_commit() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let kills: usize = count_from_env("PICKLE_PERSIST_S3_KILLS", 100);
+    let kills: usize = count_from_env("PICKLE_PERSIST_S3_KILLS", 110);
     let Some(moto) = Moto::start() else { return };
     assert_eq!(moto.python(&["mkbucket", "kills"]), "ok");
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);

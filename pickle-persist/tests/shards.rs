@@ -5,7 +5,7 @@
 //! `PICKLE_PERSIST_SHARD_DIR` set): 4 processes per step, one of them killed
 //! with SIGKILL at a random moment, while a reader in the parent loads every
 //! step it can see. Set `PICKLE_PERSIST_SHARD_ROUNDS` for a longer run (the
-//! default is 100).
+//! default is 110).
 
 mod common;
 
@@ -179,7 +179,7 @@ fn killing_one_of_four_shard_writers_never_shows_a_partial_step() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let rounds: u64 = count_from_env("PICKLE_PERSIST_SHARD_ROUNDS", 100);
+    let rounds: u64 = count_from_env("PICKLE_PERSIST_SHARD_ROUNDS", 110);
     let dir = TempDir::new("shards-kill");
     let exe = std::env::current_exe().expect("test binary");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
