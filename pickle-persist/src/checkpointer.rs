@@ -14,7 +14,7 @@ use pickle_core::{BufferSpan, EncodeOptions, FromPickleOwned, ToPickle};
 
 use crate::commit::{self, Outcome};
 use crate::error::{Error, ErrorKind, Result};
-use crate::file::{Mapped, TEMP_PREFIX, encoded_len, save_encoded, sync_dir, temp_path};
+use crate::file::{Counted, Mapped, save_encoded, sync_dir, temp_path};
 use crate::meta::StepInfo;
 use crate::policy::{Keep, LastSave, SaveEvery, keep_set};
 use crate::store::Store;
@@ -152,14 +152,7 @@ impl Checkpointer {
                 // with markers as on an object store.
                 let dir = parsed.to_file_path().map_err(|()| bad("not a local path".into()))?;
                 fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, "cannot create the checkpoint directory", e))?;
-                let target = Target {
-                    dir: None,
-                    store: Arc::new(LocalStore::new(dir)),
-                    exclusive: false,
-                    keep: Vec::new(),
-                    grace: DEFAULT_GRACE,
-                };
-                return Checkpointer::with_target(target, None);
+                return Checkpointer::open_marked(Arc::new(LocalStore::new(dir)));
             }
             ObjectStoreScheme::Memory => Ok(Arc::new(object_store::memory::InMemory::new())),
             ObjectStoreScheme::AmazonS3 => {
@@ -192,9 +185,14 @@ impl Checkpointer {
 
     #[cfg(feature = "object-store")]
     fn open_object_store(store: Arc<dyn object_store::ObjectStore>, root: &str, url: String) -> Result<Checkpointer> {
-        let store = crate::store::remote::RemoteStore::new(store, root, url)?;
-        let target =
-            Target { dir: None, store: Arc::new(store), exclusive: false, keep: Vec::new(), grace: DEFAULT_GRACE };
+        Checkpointer::open_marked(Arc::new(crate::store::remote::RemoteStore::new(store, root, url)?))
+    }
+
+    /// Opens steps kept only by markers in `store`, which other writers may
+    /// share (no lock), and collects stale leftovers.
+    #[cfg(feature = "object-store")]
+    fn open_marked(store: Arc<dyn Store>) -> Result<Checkpointer> {
+        let target = Target { dir: None, store, exclusive: false, keep: Vec::new(), grace: DEFAULT_GRACE };
         let ckpt = Checkpointer::with_target(target, None)?;
         ckpt.target.collect()?;
         Ok(ckpt)
@@ -301,10 +299,7 @@ impl Checkpointer {
     /// The path of the plain checkpoint file for `step` in a directory; on
     /// an object store, the name of the step's commit marker.
     pub fn path_for(&self, step: u64) -> PathBuf {
-        match &self.target.dir {
-            Some(dir) => dir.join(file_name(step)),
-            None => self.target.store.name(&commit::marker_key(step)),
-        }
+        self.target.file_or_marker(step)
     }
 
     /// Whether the save policy would save `step` now.
@@ -348,10 +343,13 @@ impl Checkpointer {
         let info = self.next_info::<T>(step, world);
         let opts = self.options;
         let name = self.path_for(step);
-        let len = encoded_len(state, opts).map_err(|e| Error::codec(ErrorKind::Encode, &name, e))?;
-        let outcome = self
-            .target
-            .commit_shard(step, rank, world, &info, len, &mut |w| encode_into(w, state, opts, &name).map(drop))?;
+        let outcome = self.target.commit_shard(
+            step,
+            rank,
+            world,
+            &info,
+            Payload::Value(&|w| encode_into(w, state, opts, &name)),
+        )?;
         self.saved(step);
         if outcome == Outcome::Committed {
             self.target.retain(step)?;
@@ -584,12 +582,15 @@ enum Payload<'p> {
 type Encoded = (u64, Vec<BufferSpan>);
 
 impl Payload<'_> {
-    /// The pickle's length and arrays (encoding a value once, to nowhere).
-    fn measure(&self) -> Result<Encoded> {
-        match self {
-            Payload::Value(encode) => encode(&mut std::io::sink()),
-            Payload::Encoded(bytes, spans) => Ok((bytes.len() as u64, spans.to_vec())),
-        }
+    /// The pickle's length, and `info` with the index of its arrays
+    /// (encoding a value once, to nowhere).
+    fn measure(&self, info: &StepInfo) -> Result<(u64, StepInfo)> {
+        let (len, spans) = match self {
+            Payload::Value(encode) => encode(&mut std::io::sink())?,
+            Payload::Encoded(bytes, spans) => (bytes.len() as u64, spans.to_vec()),
+        };
+        let buffers = spans.iter().map(|s| (s.opcode_offset, s.len)).collect();
+        Ok((len, StepInfo { buffers, ..info.clone() }))
     }
 
     /// Writes the pickle into `w`.
@@ -610,7 +611,7 @@ fn encode_into<T: ToPickle + ?Sized>(
     opts: EncodeOptions,
     name: &Path,
 ) -> Result<Encoded> {
-    let mut counter = crate::store::Summing { inner: w, crc: 0, len: 0 };
+    let mut counter = Counted { inner: w, len: 0 };
     let spans = pickle_core::to_writer_indexed(&mut counter, state, opts)
         .map_err(|e| Error::codec(ErrorKind::Encode, name, e))?;
     Ok((counter.len, spans))
@@ -650,8 +651,7 @@ impl Target {
 
     /// Commits a plain (unsharded) save of `step`.
     fn commit_plain(&self, step: u64, info: &StepInfo, payload: Payload<'_>) -> Result<()> {
-        let (len, spans) = payload.measure()?;
-        let info = StepInfo { buffers: spans.iter().map(|s| (s.opcode_offset, s.len)).collect(), ..info.clone() };
+        let (len, info) = payload.measure(info)?;
         let ext = info.to_pickle_bytes();
         let Some(dir) = &self.dir else {
             return commit::save(&*self.store, step, 0, 1, &info, len, &mut |w| payload.write(w)).map(drop);
@@ -672,35 +672,25 @@ impl Target {
         // which fails when the name is taken.
         let staged = temp_path(dir, &path)?;
         write(&staged)?;
-        let linked = fs::hard_link(&staged, &path);
-        let _ = fs::remove_file(&staged);
-        match linked {
-            Ok(()) => sync_dir(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::new(
-                ErrorKind::Conflict,
-                &path,
-                format!("step {step} was not saved: another writer committed it first"),
-            )),
-            Err(e) => Err(Error::io(&path, "cannot link the checkpoint into place", e)),
+        if crate::store::local::link_new(&staged, &path, dir)? {
+            return Ok(());
         }
+        Err(Error::new(
+            ErrorKind::Conflict,
+            &path,
+            format!("step {step} was not saved: another writer committed it first"),
+        ))
     }
 
-    fn commit_shard(
-        &self,
-        step: u64,
-        rank: u32,
-        world: u32,
-        info: &StepInfo,
-        len: u64,
-        fill: crate::store::Fill<'_>,
-    ) -> Result<Outcome> {
+    fn commit_shard(&self, step: u64, rank: u32, world: u32, info: &StepInfo, payload: Payload<'_>) -> Result<Outcome> {
         if let Some(dir) = &self.dir {
             let path = dir.join(file_name(step));
             if path.exists() {
                 return Err(Error::new(ErrorKind::Conflict, &path, format!("step {step} is committed unsharded")));
             }
         }
-        commit::save(&*self.store, step, rank, world, info, len, fill)
+        let (len, info) = payload.measure(info)?;
+        commit::save(&*self.store, step, rank, world, &info, len, &mut |w| payload.write(w))
     }
 
     fn info(&self, step: u64, kind: Kind) -> Result<StepInfo> {
@@ -831,9 +821,7 @@ impl Target {
 
     /// Removes leftovers of interrupted saves (see `commit::collect`).
     fn collect(&self) -> Result<()> {
-        if let Some(dir) = &self.dir {
-            remove_temp_files(dir, self.grace)?;
-        }
+        self.store.remove_stale_temps(self.grace)?;
         commit::collect(&*self.store, self.grace).map(drop)
     }
 }
@@ -875,47 +863,6 @@ fn list_files(dir: &Path) -> Result<Vec<u64>> {
     }
     steps.sort_unstable();
     Ok(steps)
-}
-
-/// Removes temporary files older than `grace` from `dir` and the
-/// directories of marker-committed steps under it (a killed save's).
-fn remove_temp_files(dir: &Path, grace: Duration) -> Result<()> {
-    let now = std::time::SystemTime::now();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = match fs::read_dir(&d) {
-            Ok(entries) => entries,
-            Err(e) if d != dir && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::io(&d, "cannot list the checkpoint directory", e)),
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let Ok(meta) = entry.metadata() else { continue };
-            if meta.is_dir() {
-                if d == dir && !["steps", "parts", "commits"].contains(&name) {
-                    continue;
-                }
-                stack.push(entry.path());
-                continue;
-            }
-            if !name.starts_with(TEMP_PREFIX) {
-                continue;
-            }
-            let age = meta.modified().map(|t| now.duration_since(t).unwrap_or_default());
-            if grace > Duration::ZERO && age.is_ok_and(|a| a < grace) {
-                continue;
-            }
-            let path = entry.path();
-            match fs::remove_file(&path) {
-                Ok(()) => {}
-                // Another writer's cleanup, or its own commit, got there first.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(&path, "cannot remove a leftover temporary file", e)),
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -263,8 +263,7 @@ fn commit_if_complete(store: &dyn Store, step: u64, world: u32) -> Result<bool> 
     let prefix = format!("{PARTS}{step:020}/");
     let mut ranks = BTreeSet::new();
     for listed in store.list(&prefix)? {
-        if let Some((_, rank, w)) = parse_receipt_key(&listed.key).filter(|&(s, _, w)| s == step && w == world) {
-            let _ = w;
+        if let Some((_, rank, _)) = parse_receipt_key(&listed.key).filter(|&(s, _, w)| s == step && w == world) {
             ranks.insert(rank);
         }
     }

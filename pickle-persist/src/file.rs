@@ -39,22 +39,12 @@ pub fn save<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T) -> Result<(
 
 /// [`save`] with encoding options, such as the protocol.
 pub fn save_with<T: ToPickle + ?Sized>(path: impl AsRef<Path>, value: &T, opts: EncodeOptions) -> Result<()> {
-    save_value(path.as_ref(), value, opts, &[]).map(drop)
-}
-
-/// Saves `value` at `path` with `ext` as the trailer's extension (none when
-/// empty), atomically; returns the file's size and the CRC-32C of all its
-/// bytes.
-pub(crate) fn save_value<T: ToPickle + ?Sized>(
-    path: &Path,
-    value: &T,
-    opts: EncodeOptions,
-    ext: &[u8],
-) -> Result<(u64, u32)> {
+    let path = path.as_ref();
     let len = encoded_len(value, opts).map_err(|e| Error::codec(ErrorKind::Encode, path, e))?;
-    write_pickle_atomic(path, len, ext, &mut |out| {
-        pickle_core::to_writer_with(out, value, opts).map(drop).map_err(|e| Error::codec(ErrorKind::Encode, path, e))
+    write_pickle_atomic(path, len, &[], &mut |out| {
+        pickle_core::to_writer_with(out, value, opts).map_err(|e| Error::codec(ErrorKind::Encode, path, e))
     })
+    .map(drop)
 }
 
 /// Writes the `len` bytes of pickle that `fill` writes, then `ext` and the
@@ -89,20 +79,25 @@ pub(crate) fn save_encoded(path: &Path, pickle: &[u8], ext: &[u8]) -> Result<(u6
 
 /// How many bytes `value` encodes to, without keeping them.
 pub(crate) fn encoded_len<T: ToPickle + ?Sized>(value: &T, opts: EncodeOptions) -> pickle_core::Result<u64> {
-    let mut counter = Counter(0);
+    let mut counter = Counted { inner: io::sink(), len: 0 };
     pickle_core::to_writer_with(&mut counter, value, opts)?;
-    Ok(counter.0)
+    Ok(counter.len)
 }
 
-struct Counter(u64);
+/// Passes bytes through to `inner`, counting them.
+pub(crate) struct Counted<W> {
+    pub inner: W,
+    pub len: u64,
+}
 
-impl io::Write for Counter {
+impl<W: io::Write> io::Write for Counted<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
+        let n = self.inner.write(buf)?;
+        self.len += n as u64;
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        self.inner.flush()
     }
 }
 

@@ -5,6 +5,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::{Blob, Fill, Listed, Store};
 use crate::error::{Error, Result};
@@ -56,14 +57,7 @@ impl Store for LocalStore {
     fn create(&self, key: &str, bytes: &[u8]) -> Result<bool> {
         let path = self.path(key);
         let (dir, temp) = self.stage(&path, bytes)?;
-        // A hard link fails when the name exists: the local conditional create.
-        let linked = fs::hard_link(&temp, &path);
-        let _ = fs::remove_file(&temp);
-        match linked {
-            Ok(()) => sync_dir(&dir).map(|()| true),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(Error::io(&path, "cannot link the temporary file into place", e)),
-        }
+        link_new(&temp, &path, &dir)
     }
 
     fn replace(&self, key: &str, bytes: &[u8]) -> Result<()> {
@@ -145,5 +139,58 @@ impl Store for LocalStore {
 
     fn name(&self, key: &str) -> PathBuf {
         self.path(key)
+    }
+
+    fn remove_stale_temps(&self, grace: Duration) -> Result<()> {
+        let now = std::time::SystemTime::now();
+        let mut stack = vec![self.root.clone()];
+        while let Some(d) = stack.pop() {
+            let entries = match fs::read_dir(&d) {
+                Ok(entries) => entries,
+                Err(e) if d != self.root && e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io(&d, "cannot list the checkpoint directory", e)),
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                let Ok(meta) = entry.metadata() else { continue };
+                if meta.is_dir() {
+                    // Below the root, only the trees of marker-committed steps.
+                    if d != self.root || ["steps", "parts", "commits"].contains(&name) {
+                        stack.push(entry.path());
+                    }
+                    continue;
+                }
+                if !name.starts_with(TEMP_PREFIX) {
+                    continue;
+                }
+                let age = meta.modified().map(|t| now.duration_since(t).unwrap_or_default());
+                if grace > Duration::ZERO && age.is_ok_and(|a| a < grace) {
+                    continue;
+                }
+                let path = entry.path();
+                match fs::remove_file(&path) {
+                    Ok(()) => {}
+                    // Another writer's cleanup, or its own commit, got there first.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(&path, "cannot remove a leftover temporary file", e)),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Links the synced file `staged` in `dir` to `path` unless `path` exists
+/// (the local conditional create: a hard link fails on a taken name), then
+/// removes `staged`. Returns whether the link was made (and the directory
+/// synced).
+pub(crate) fn link_new(staged: &Path, path: &Path, dir: &Path) -> Result<bool> {
+    let linked = fs::hard_link(staged, path);
+    let _ = fs::remove_file(staged);
+    match linked {
+        Ok(()) => sync_dir(dir).map(|()| true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::io(path, "cannot link the temporary file into place", e)),
     }
 }

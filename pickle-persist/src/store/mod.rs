@@ -69,23 +69,9 @@ pub(crate) trait Store: Send + Sync + fmt::Debug {
     /// Objects above this size are uploaded in parts of it, where the store
     /// has multipart uploads.
     fn set_part_size(&self, _bytes: usize) {}
-}
-
-/// Checksums what passes through to `inner` and counts it.
-pub(crate) struct Summing<W> {
-    pub inner: W,
-    pub crc: u32,
-    pub len: u64,
-}
-
-impl<W: io::Write> io::Write for Summing<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.crc = crc32c::crc32c_append(self.crc, &buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+    /// Removes temporary files older than `grace` that interrupted writes
+    /// left, where the store has any (a local directory).
+    fn remove_stale_temps(&self, _grace: std::time::Duration) -> Result<()> {
+        Ok(())
     }
 }

@@ -11,7 +11,7 @@ use futures_util::TryStreamExt;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, WriteMultipart};
 
-use super::{Blob, Fill, Listed, Store, Summing};
+use super::{Blob, Fill, Listed, Store};
 use crate::error::{Error, ErrorKind, Result};
 use crate::trailer::Trailer;
 
@@ -122,6 +122,25 @@ impl io::Write for Parts<'_> {
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// Checksums what passes through to `inner` and counts it.
+struct Summing<W> {
+    inner: W,
+    crc: u32,
+    len: u64,
+}
+
+impl<W: io::Write> io::Write for Summing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc = crc32c::crc32c_append(self.crc, &buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 
