@@ -14,6 +14,7 @@
 //! process (`pickle-bench rss ...`).
 
 mod checkpoint;
+mod count;
 mod measure;
 mod row;
 mod workloads;
@@ -63,6 +64,7 @@ fn main() -> Result<(), Error> {
     match std::env::args().nth(1).as_deref() {
         Some("rss") => return rss_child(),
         Some("row") => return row_child(),
+        Some("count") => return count::main(),
         _ => {}
     }
     let args = parse_args()?;

@@ -45,6 +45,15 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
                     return None;
                 }
                 marks.push(height);
+                // A batch of the root made of scalars only (what the decoder
+                // converts straight from the input) is stepped over at once.
+                if root && height == 1 && marks.len() == 1 {
+                    let close = if dict { op::SETITEMS } else { op::APPENDS };
+                    if let Some(run) = super::sink::scalars::scan(&bytes[at..], close, dict, usize::MAX) {
+                        height += run.count;
+                        at += run.bytes.len();
+                    }
+                }
                 continue;
             }
             op::POP if marks.last() == Some(&height) => {

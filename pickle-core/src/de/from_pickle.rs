@@ -5,6 +5,7 @@ use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use super::sink::scalars::Scalar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity::AddrMap;
 use crate::options::{DecodeOptions, Limits};
@@ -32,6 +33,18 @@ pub trait FromPickle<'a>: Sized {
     #[doc(hidden)]
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
         let _ = (bytes, opts);
+        None
+    }
+
+    /// Builds `Self` from a str read straight from the input, with no graph
+    /// node (a streamed collection's scalars; see `sink/scalars.rs`), where
+    /// `Self` is text; `None` to read the str the usual way. The result must
+    /// be what [`from_pickle`](FromPickle::from_pickle) builds from the
+    /// same str.
+    #[doc(hidden)]
+    #[inline]
+    fn from_input_str(s: &'a str) -> Option<Self> {
+        let _ = s;
         None
     }
 
@@ -157,6 +170,38 @@ impl<'c, 'a> Context<'c, 'a> {
         }
         self.shared.used = used;
         Ok(())
+    }
+
+    /// `T` from a scalar of a direct batch of `container` (sink/scalars.rs), or
+    /// `None` when `T` does not take it or the budget cannot hold it, with
+    /// nothing charged for it then.
+    #[inline(always)]
+    pub(crate) fn scalar<T: FromPickle<'a>>(&mut self, container: Item, s: Scalar<'a>) -> Option<T> {
+        match s {
+            // A scalar has no offset and nothing inside it to recurse into:
+            // no need for `decode`'s bookkeeping.
+            Scalar::Item(item) => T::from_pickle(self, item).ok(),
+            Scalar::Str(b) => {
+                let text = Scalar::text(b)?;
+                let before = self.shared.used;
+                self.charge(container, text.len()).ok()?;
+                let t = T::from_input_str(text);
+                if t.is_none() {
+                    self.shared.used = before;
+                }
+                t
+            }
+        }
+    }
+
+    /// What conversions have charged so far, to go back to with
+    /// [`uncharge_to`](Context::uncharge_to) when a batch is declined.
+    pub(crate) fn charged_so_far(&self) -> u64 {
+        self.shared.used
+    }
+
+    pub(crate) fn uncharge_to(&mut self, used: u64) {
+        self.shared.used = used;
     }
 
     /// Gives back `bytes` charged for a buffer that has been freed (the old

@@ -152,6 +152,11 @@ impl<'a> FromPickle<'a> for String {
         cx.charge(item, s.len())?;
         Ok(s.to_owned())
     }
+
+    #[inline]
+    fn from_input_str(s: &'a str) -> Option<Self> {
+        Some(s.to_owned())
+    }
 }
 
 impl<'a> FromPickle<'a> for &'a str {
@@ -165,6 +170,11 @@ impl<'a> FromPickle<'a> for &'a str {
             _ => Err(cx.str(item).err().unwrap_or_else(|| cx.mismatch(item, "a str"))),
         }
     }
+
+    #[inline]
+    fn from_input_str(s: &'a str) -> Option<Self> {
+        Some(s)
+    }
 }
 
 impl<'a> FromPickle<'a> for Cow<'a, str> {
@@ -177,6 +187,11 @@ impl<'a> FromPickle<'a> for Cow<'a, str> {
                 Ok(Cow::Owned(s.to_owned()))
             }
         }
+    }
+
+    #[inline]
+    fn from_input_str(s: &'a str) -> Option<Self> {
+        Some(Cow::Borrowed(s))
     }
 }
 
@@ -221,6 +236,11 @@ impl<'a, T: FromPickle<'a>> FromPickle<'a> for Option<T> {
             Item::None => Ok(None),
             _ => T::from_pickle(cx, item).map(Some),
         }
+    }
+
+    #[inline]
+    fn from_input_str(s: &'a str) -> Option<Self> {
+        T::from_input_str(s).map(Some)
     }
 }
 

@@ -59,6 +59,11 @@ pub(crate) trait Input<'a>: private::Sealed {
     fn buffered(&self) -> &[u8];
     /// Consumes `n` bytes of [`Input::buffered`].
     fn skip(&mut self, n: usize);
+    /// The rest of the input, when it is borrowed for the whole decode
+    /// (strs can then be converted straight from it; see sink/scalars.rs).
+    fn borrowed(&self) -> Option<&'a [u8]> {
+        None
+    }
 }
 
 /// A borrowed slice.
@@ -140,6 +145,12 @@ impl<'a> Input<'a> for SliceInput<'a> {
     #[inline]
     fn skip(&mut self, n: usize) {
         self.pos = (self.pos + n).min(self.data.len());
+    }
+
+    #[inline]
+    fn borrowed(&self) -> Option<&'a [u8]> {
+        let data: &'a [u8] = self.data;
+        data.get(self.pos..)
     }
 }
 

@@ -16,6 +16,7 @@
 use super::from_pickle::{Context, FromPickle, SharedCache};
 use super::input::SliceInput;
 use super::machine::Machine;
+use super::sink::scalars::{Run, Scalars};
 use super::sink::{Sink, Streamed};
 use crate::error::Result;
 use crate::options::{DecodeOptions, Limits};
@@ -27,6 +28,25 @@ struct VecSink<'l, T> {
     last: Option<Item>,
     cache: SharedCache,
     limits: &'l Limits,
+    /// A batch of scalars was declined once: decline the rest at once.
+    no_scalars: bool,
+}
+
+impl<'a, T: FromPickle<'a>> VecSink<'_, T> {
+    /// Makes room for `more` items, growing by doubling, charging the new
+    /// buffer while the old one still lives and giving the old one back
+    /// once it is freed.
+    fn grow(&mut self, cx: &mut Context<'_, 'a>, root: Item, more: usize) -> Result<()> {
+        let (len, cap) = (self.out.len(), self.out.capacity());
+        let need = len.saturating_add(more);
+        if need > cap {
+            let new_cap = need.max(cap.saturating_mul(2)).max(4);
+            cx.charge(root, new_cap.saturating_mul(size_of::<T>()))?;
+            self.out.reserve_exact(new_cap - len);
+            cx.refund(cap.saturating_mul(size_of::<T>()));
+        }
+        Ok(())
+    }
 }
 
 impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
@@ -36,18 +56,9 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
 
     fn items(&mut self, value: &Value<'a>, root: Item, items: &[Item]) -> Result<()> {
         let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
-        // Grow the result by doubling, charging the new buffer while the old
-        // one still lives and giving the old one back once it is freed.
-        let (len, cap) = (self.out.len(), self.out.capacity());
-        let need = len.saturating_add(items.len());
-        if need > cap {
-            let new_cap = need.max(cap.saturating_mul(2)).max(4);
-            if let Err(e) = cx.charge(root, new_cap.saturating_mul(size_of::<T>())) {
-                self.cache = cx.into_cache();
-                return Err(e);
-            }
-            self.out.reserve_exact(new_cap - len);
-            cx.refund(cap.saturating_mul(size_of::<T>()));
+        if let Err(e) = self.grow(&mut cx, root, items.len()) {
+            self.cache = cx.into_cache();
+            return Err(e);
         }
         let result = items.iter().try_for_each(|&item| {
             // Another reference to the node just converted: a type that
@@ -70,6 +81,38 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
         Ok(())
     }
 
+    fn scalars(&mut self, value: &Value<'a>, root: Item, run: Run<'a>) -> Result<bool> {
+        if self.no_scalars {
+            return Ok(false);
+        }
+        let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
+        let (start, charged) = (self.out.len(), cx.charged_so_far());
+        let mut taken = self.grow(&mut cx, root, run.count).is_ok();
+        if taken {
+            for s in Scalars::new(run) {
+                match cx.scalar::<T>(root, s) {
+                    Some(t) => self.out.push(t),
+                    None => {
+                        taken = false;
+                        break;
+                    }
+                }
+            }
+        }
+        // Every scalar the machine counted (a run is checked; this guards the
+        // two parses agreeing).
+        taken &= self.out.len() - start == run.count;
+        if taken {
+            self.last = None;
+        } else {
+            self.out.truncate(start);
+            cx.uncharge_to(charged);
+            self.no_scalars = true;
+        }
+        self.cache = cx.into_cache();
+        Ok(taken)
+    }
+
     fn forget_from(&mut self, floor: usize) {
         self.cache.forget_from(floor);
         if let Some(Item::Node(id)) = self.last
@@ -85,6 +128,8 @@ struct MapSink<'l, M, K, V> {
     insert: fn(&mut M, K, V),
     cache: SharedCache,
     limits: &'l Limits,
+    /// A batch of scalars was declined once: decline the rest at once.
+    no_scalars: bool,
 }
 
 impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K, V> {
@@ -111,6 +156,43 @@ impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K,
         result
     }
 
+    fn scalars(&mut self, value: &Value<'a>, root: Item, run: Run<'a>) -> Result<bool> {
+        if self.no_scalars {
+            return Ok(false);
+        }
+        let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
+        let charged = cx.charged_so_far();
+        let n = run.count / 2;
+        // The pairs are converted first and inserted once all converted, so
+        // that a declined batch leaves the map as it was.
+        let mut pairs = Vec::new();
+        let mut taken = cx.charge(root, n.saturating_mul(size_of::<(K, V)>())).is_ok();
+        if taken {
+            pairs.reserve_exact(n);
+            let mut it = Scalars::new(run);
+            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                match (cx.scalar::<K>(root, k), cx.scalar::<V>(root, v)) {
+                    (Some(k), Some(v)) => pairs.push((k, v)),
+                    _ => {
+                        taken = false;
+                        break;
+                    }
+                }
+            }
+        }
+        taken &= pairs.len() == n;
+        if taken {
+            for (k, v) in pairs {
+                (self.insert)(&mut self.out, k, v);
+            }
+        } else {
+            cx.uncharge_to(charged);
+            self.no_scalars = true;
+        }
+        self.cache = cx.into_cache();
+        Ok(taken)
+    }
+
     fn forget_from(&mut self, floor: usize) {
         self.cache.forget_from(floor);
     }
@@ -124,7 +206,8 @@ fn run<'a>(bytes: &'a [u8], opts: &DecodeOptions, sink: &mut dyn Sink<'a>) -> Re
 /// Decodes a pickle whose root is a list into a `Vec<T>`, streaming its
 /// items. `None` when streaming gave up: the caller decodes the whole graph.
 pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Vec<T>>> {
-    let mut sink = VecSink { out: Vec::new(), last: None, cache: SharedCache::default(), limits: &opts.limits };
+    let mut sink =
+        VecSink { out: Vec::new(), last: None, cache: SharedCache::default(), limits: &opts.limits, no_scalars: false };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(Vec::<T>::from_value(value, &opts.limits)),
@@ -149,7 +232,7 @@ where
 {
     // `empty` was made with room for the pairs: its table is charged first.
     let cache = SharedCache::charged(presized as u64);
-    let mut sink = MapSink { out: empty, insert, cache, limits: &opts.limits };
+    let mut sink = MapSink { out: empty, insert, cache, limits: &opts.limits, no_scalars: false };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(M::from_value(value, &opts.limits)),

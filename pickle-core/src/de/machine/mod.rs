@@ -197,6 +197,34 @@ impl<'a, 'o> Machine<'a, 'o> {
         Ok(())
     }
 
+    /// When the open MARK is the streamed root's and nothing is above it
+    /// yet, hands a batch of nothing but scalars straight to the sink, with
+    /// no node made for them (sink/scalars.rs).
+    fn direct_batch<I: Input<'a>>(&mut self, input: &mut I) -> Res<()> {
+        let Some(s) = &self.stream else { return Ok(()) };
+        let Some(root) = s.root else { return Ok(()) };
+        let root = Item::Node(root);
+        if self.stack.len() != 1 || self.marks[..] != [1] || self.stack[0] != root {
+            return Ok(());
+        }
+        let Some(bytes) = input.borrowed() else { return Ok(()) };
+        let dict = s.sink.wants_dict();
+        // As many items as the stack could hold above the mark, and the
+        // container limit that APPENDS or SETITEMS would check.
+        let room = self.opts.limits.max_depth.saturating_sub(self.stack.len() + self.marks.len());
+        let max = room.min(self.opts.limits.max_container_len);
+        let close = if dict { op::SETITEMS } else { op::APPENDS };
+        let Some(run) = super::sink::scalars::scan(bytes, close, dict, max) else { return Ok(()) };
+        self.value.set_typed_budget(self.budget.saturating_sub(self.used));
+        let Some(s) = &mut self.stream else { return Ok(()) };
+        if s.sink.scalars(&self.value, root, run).map_err(|e| s.give_up(e))? {
+            s.consumed = true;
+            s.pending = true;
+            input.skip(run.bytes.len());
+        }
+        Ok(())
+    }
+
     /// After items went to the sink: free the window's nodes if nothing can
     /// reach them any more, and start a new window.
     fn settle_stream(&mut self) {
@@ -568,6 +596,9 @@ impl<'a, 'o> Machine<'a, 'o> {
                         return Err(self.too_deep(at));
                     }
                     self.marks.push(self.stack.len());
+                    if self.stream.is_some() {
+                        self.direct_batch(input)?;
+                    }
                 }
                 op::TUPLE => {
                     let items = self.mark_items(code, at)?;
@@ -676,6 +707,9 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::FRAME => {
                     let n = u64::from_le_bytes(Self::arg::<8, _>(input, code, at)?);
                     input.frame(n).map_err(|s| short(s, code, at, Some(n)))?;
+                    if self.stream.is_some() {
+                        self.direct_batch(input)?;
+                    }
                 }
                 op::LONG1 => {
                     let [n] = Self::arg::<1, _>(input, code, at)?;
