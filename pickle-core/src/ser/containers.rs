@@ -31,6 +31,27 @@ impl<'w> Encoder<'w> {
         })
     }
 
+    /// A list of strs at protocol 4+, byte for byte what
+    /// [`write_slice`](Encoder::write_slice) writes, with the short strs
+    /// (SHORT_BINUNICODE) written inline in one loop.
+    pub(crate) fn write_str_slice<S: AsRef<str>>(&mut self, items: &[S]) -> Result<()> {
+        debug_assert!(self.proto >= 4);
+        self.write_slice_batches(items, |enc, run, marked| {
+            for s in run {
+                let b = s.as_ref().as_bytes();
+                if b.len() < 256 {
+                    enc.put_short_payload(op::SHORT_BINUNICODE, b);
+                } else {
+                    enc.write_str(s.as_ref())?;
+                }
+                if marked {
+                    enc.boundary()?;
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// A list of floats at protocol 1+, byte for byte what
     /// [`write_slice`](Encoder::write_slice) writes: every item is a
     /// 9-byte BINFLOAT, so the items between two places where a frame may
@@ -69,6 +90,14 @@ impl<'w> Encoder<'w> {
         items: &[T],
         mut write: impl FnMut(&mut Self, &[T], bool) -> Result<()>,
     ) -> Result<()> {
+        if self.proto >= 1 && (2..BATCH_SIZE).contains(&items.len()) {
+            // One MARKed batch, as batch_at would say: EMPTY_LIST MARK
+            // items APPENDS.
+            self.put([op::EMPTY_LIST, op::MARK], 2);
+            write(self, items, true)?;
+            self.out.push(op::APPENDS);
+            return Ok(());
+        }
         self.begin_list();
         let mut k = 0;
         while let Some(b) = batch_at(Batched::List, self.proto, items.len(), k) {

@@ -8,7 +8,14 @@ use crate::format::opcodes as op;
 impl<'w> Encoder<'w> {
     pub(super) fn open_frame(&mut self) {
         self.frame_start = self.out.len();
+        self.cut_at = self.frame_start + FRAME_SIZE_TARGET + FRAME_HEADER;
         self.out.extend_from_slice(&[op::FRAME, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    /// Framing ends (the value's last frame is committed).
+    pub(super) fn set_unframed(&mut self) {
+        self.framing = false;
+        self.cut_at = if self.sink.is_some() { FRAME_SIZE_TARGET } else { usize::MAX };
     }
 
     /// Closes the open frame: patches its length, or drops its header when
@@ -35,31 +42,29 @@ impl<'w> Encoder<'w> {
 
     /// Called between values: cuts the frame once it is large enough, and
     /// streams to the writer.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn boundary(&mut self) -> Result<()> {
-        if self.bytes_before_boundary() == 0 {
-            if self.framing {
-                self.commit_frame()?;
-                self.open_frame();
-            } else {
-                self.flush()?;
-            }
+        if self.out.len() >= self.cut_at { self.cut() } else { Ok(()) }
+    }
+
+    /// What [`boundary`](Self::boundary) does when it acts.
+    #[inline(never)]
+    fn cut(&mut self) -> Result<()> {
+        if self.framing {
+            self.commit_frame()?;
+            self.open_frame();
+            Ok(())
+        } else {
+            self.flush()
         }
-        Ok(())
     }
 
     /// How many more bytes can be written before [`boundary`](Self::boundary)
     /// acts: 0 when it would act now, `usize::MAX` when it never does (no
     /// framing, no writer).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bytes_before_boundary(&self) -> usize {
-        if self.framing {
-            (FRAME_SIZE_TARGET + FRAME_HEADER).saturating_sub(self.out.len() - self.frame_start)
-        } else if self.sink.is_some() {
-            FRAME_SIZE_TARGET.saturating_sub(self.out.len())
-        } else {
-            usize::MAX
-        }
+        self.cut_at.saturating_sub(self.out.len())
     }
 
     /// Writes an opcode header and a large payload outside any frame, as

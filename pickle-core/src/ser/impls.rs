@@ -154,6 +154,10 @@ impl ToPickle for String {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         enc.write_str(self)
     }
+
+    fn slice_to_pickle(items: &[String], enc: &mut Encoder<'_>) -> Result<()> {
+        if enc.protocol() >= 4 { enc.write_str_slice(items) } else { enc.write_slice(items) }
+    }
 }
 
 impl ToPickle for Cow<'_, str> {

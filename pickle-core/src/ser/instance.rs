@@ -105,7 +105,18 @@ impl<'w> Encoder<'w> {
     /// A `'static` str, memoized: written once, referenced afterwards. Field
     /// names of derived types use it, as CPython's interned attribute names
     /// end up memoized.
+    #[inline]
     pub fn write_static_str(&mut self, s: &'static str) -> Result<()> {
+        // The hit in the cache of recent names inline, the rest out of line.
+        if let Some(idx) = self.static_str_cached(s.as_ptr() as usize, s.len()) {
+            self.write_get(idx);
+            return Ok(());
+        }
+        self.write_static_str_uncached(s)
+    }
+
+    #[inline(never)]
+    fn write_static_str_uncached(&mut self, s: &'static str) -> Result<()> {
         if let Some(idx) = self.static_str_memo(s.as_ptr() as usize, s.len()) {
             self.write_get(idx);
             return Ok(());
@@ -160,6 +171,20 @@ impl<'w> Encoder<'w> {
         slots: bool,
         write: impl FnOnce(&mut StateWriter<'_, 'w>) -> Result<()>,
     ) -> Result<()> {
+        if self.proto >= 2 && slots && (2..BATCH_SIZE).contains(&fields) {
+            // The common case in one piece: `class () NEWOBJ (None, {`, a
+            // MARK and one batch of every field.
+            self.write_class(module, qualname)?;
+            self.put([op::EMPTY_TUPLE, op::NEWOBJ, op::NONE, op::EMPTY_DICT, op::MARK, 0, 0, 0], 5);
+            let batch = Batch { start: 0, end: fields, marked: true, closing: op::SETITEMS };
+            let mut state = StateWriter { enc: self, total: fields, done: 0, batch };
+            write(&mut state)?;
+            if state.done != fields {
+                return Err(fields_miscounted(module, qualname, fields, state.done));
+            }
+            self.put([op::TUPLE2, op::BUILD], 2);
+            return Ok(());
+        }
         if self.proto >= 2 {
             self.write_class(module, qualname)?;
             self.out.extend_from_slice(&[op::EMPTY_TUPLE, op::NEWOBJ]);
@@ -195,10 +220,7 @@ impl<'w> Encoder<'w> {
         let mut state = StateWriter { enc: self, total: fields, done: 0, batch };
         write(&mut state)?;
         if state.done != fields {
-            return Err(Error::custom(format!(
-                "{module}.{qualname}: write_instance was told {fields} fields and {} were written",
-                state.done
-            )));
+            return Err(fields_miscounted(module, qualname, fields, state.done));
         }
         if slots {
             self.out.push(if self.proto >= 2 { op::TUPLE2 } else { op::TUPLE });
@@ -206,6 +228,11 @@ impl<'w> Encoder<'w> {
         self.out.push(op::BUILD);
         Ok(())
     }
+}
+
+#[cold]
+fn fields_miscounted(module: &str, qualname: &str, told: usize, written: usize) -> Error {
+    Error::custom(format!("{module}.{qualname}: write_instance was told {told} fields and {written} were written"))
 }
 
 /// Writes the fields of an instance's state dict; see
@@ -227,36 +254,51 @@ impl<'w> StateWriter<'_, 'w> {
     }
 
     /// Writes one field whose value `write` writes.
+    #[inline]
     pub fn field_with(&mut self, name: &'static str, write: impl FnOnce(&mut Encoder<'w>) -> Result<()>) -> Result<()> {
+        // Past the announced fields, or a batch starts here: out of line.
+        if self.done >= self.total || self.done == self.batch.end {
+            self.start_batch(name)?;
+        }
+        self.enc.write_static_str(name)?;
+        write(self.enc)?;
+        self.done += 1;
+        if self.done == self.batch.end {
+            self.enc.out.push(self.batch.closing);
+            if self.done == self.total && self.total >= BATCH_SIZE {
+                self.empty_batch();
+            }
+        }
+        self.enc.boundary()
+    }
+
+    /// Before field `done`: refuses a field past the announced ones, and
+    /// starts a batch where one starts (the rule is consulted once per
+    /// batch).
+    #[inline(never)]
+    fn start_batch(&mut self, name: &str) -> Result<()> {
         if self.done >= self.total {
             return Err(Error::custom(format!("field `{name}` is more than the {} fields announced", self.total)));
         }
         let enc = &mut *self.enc;
-        let i = self.done;
         let per = if enc.proto == 0 { 1 } else { BATCH_SIZE };
-        if i == self.batch.end {
-            // A batch starts here: the rule is consulted once per batch.
-            if let Some(b) = batch_at(Batched::Dict, enc.proto, self.total, i / per) {
-                self.batch = b;
-            }
-            if self.batch.marked {
-                enc.out.push(op::MARK);
-            }
+        if let Some(b) = batch_at(Batched::Dict, enc.proto, self.total, self.done / per) {
+            self.batch = b;
         }
-        enc.write_static_str(name)?;
-        write(enc)?;
-        self.done += 1;
-        if self.done == self.batch.end {
-            enc.out.push(self.batch.closing);
-            // After a full last batch, CPython writes an empty one.
-            if self.done == self.total
-                && self.total >= BATCH_SIZE
-                && let Some(empty) = batch_at(Batched::Dict, enc.proto, self.total, i / per + 1)
-            {
-                enc.out.extend_from_slice(&[op::MARK, empty.closing]);
-            }
+        if self.batch.marked {
+            enc.out.push(op::MARK);
         }
-        enc.boundary()
+        Ok(())
+    }
+
+    /// After a full last batch, CPython writes an empty one.
+    #[inline(never)]
+    fn empty_batch(&mut self) {
+        let enc = &mut *self.enc;
+        let per = if enc.proto == 0 { 1 } else { BATCH_SIZE };
+        if let Some(empty) = batch_at(Batched::Dict, enc.proto, self.total, (self.done - 1) / per + 1) {
+            enc.out.extend_from_slice(&[op::MARK, empty.closing]);
+        }
     }
 
     /// The encoder, for writing anything else.

@@ -75,6 +75,11 @@ pub struct Encoder<'w> {
     framing: bool,
     /// Where the open frame's header starts in `out`, while framing.
     frame_start: usize,
+    /// The length of `out` at which [`boundary`](Encoder::boundary) acts:
+    /// the open frame's end while framing, a flush's worth with a writer,
+    /// never otherwise. Kept up to date by `open_frame` and
+    /// `set_unframed`, so the check after every value is one compare.
+    cut_at: usize,
     memo: AddrMap<MemoKey, u32>,
     /// A direct-mapped cache in front of `memo` for `'static` strs (field
     /// names), which every instance of a derived type looks up: a hit costs
@@ -136,6 +141,7 @@ impl<'w> Encoder<'w> {
             max_depth: opts.max_depth,
             framing: false,
             frame_start: 0,
+            cut_at: if sink.is_some() { FRAME_SIZE_TARGET } else { usize::MAX },
             memo: AddrMap::default(),
             statics: [NO_STATIC; STATIC_CACHE],
             last_class: (MemoKey::Addr(0), u32::MAX),
@@ -168,7 +174,7 @@ impl<'w> Encoder<'w> {
         self.out.push(op::STOP);
         if self.framing {
             self.commit_frame()?;
-            self.framing = false;
+            self.set_unframed();
         }
         self.flush()?;
         Ok(self)
@@ -177,6 +183,68 @@ impl<'w> Encoder<'w> {
     /// The protocol being written.
     pub fn protocol(&self) -> u8 {
         self.proto
+    }
+
+    /// Appends the first `n` of `bytes` (`n <= N`) with one store: the
+    /// scalar writers build an opcode and its argument in a register-sized
+    /// array and keep as much of it as the value needs.
+    #[inline(always)]
+    pub(crate) fn put<const N: usize>(&mut self, bytes: [u8; N], n: usize) {
+        let n = n.min(N);
+        self.out.reserve(N);
+        let len = self.out.len();
+        // SAFETY: `reserve(N)` leaves room for at least N bytes after
+        // `len`; all N are written (an unaligned store into the spare
+        // capacity), and the length grows by `n <= N` of them, so every byte
+        // below the new length is initialized.
+        unsafe {
+            self.out.as_mut_ptr().add(len).cast::<[u8; N]>().write_unaligned(bytes);
+            self.out.set_len(len + n);
+        }
+    }
+
+    /// Appends `code`, the one-byte length of `b` (`b.len() < 256`) and `b`.
+    /// Up to 16 bytes are copied with two overlapping loads and stores, not
+    /// a call to memcpy: short strs (names, labels, keys) are most strs.
+    #[inline(always)]
+    pub(crate) fn put_short_payload(&mut self, code: u8, b: &[u8]) {
+        let n = b.len();
+        debug_assert!(n < 256);
+        if n > 16 {
+            self.out.reserve(2 + n);
+            self.put([code, n as u8], 2);
+            self.out.extend_from_slice(b);
+            return;
+        }
+        self.out.reserve(2 + 16);
+        let len = self.out.len();
+        // SAFETY: `reserve(18)` leaves at least 18 bytes of spare capacity
+        // after `len`. The header takes 2; each store below writes inside
+        // `dst[0..16)` (its offsets are at most `n - w` for a width `w <= n
+        // <= 16`), each load reads inside `b` (the same offsets, and `n` is
+        // `b.len()`), and together the stores cover `dst[0..n)`, so the
+        // `2 + n` bytes the length grows by are all written.
+        unsafe {
+            let out = self.out.as_mut_ptr().add(len);
+            out.cast::<[u8; 2]>().write_unaligned([code, n as u8]);
+            let (dst, src) = (out.add(2), b.as_ptr());
+            if n >= 8 {
+                let (lo, hi) =
+                    (src.cast::<[u8; 8]>().read_unaligned(), src.add(n - 8).cast::<[u8; 8]>().read_unaligned());
+                dst.cast::<[u8; 8]>().write_unaligned(lo);
+                dst.add(n - 8).cast::<[u8; 8]>().write_unaligned(hi);
+            } else if n >= 4 {
+                let (lo, hi) =
+                    (src.cast::<[u8; 4]>().read_unaligned(), src.add(n - 4).cast::<[u8; 4]>().read_unaligned());
+                dst.cast::<[u8; 4]>().write_unaligned(lo);
+                dst.add(n - 4).cast::<[u8; 4]>().write_unaligned(hi);
+            } else {
+                for i in 0..n {
+                    dst.add(i).write(src.add(i).read());
+                }
+            }
+            self.out.set_len(len + 2 + n);
+        }
     }
 
     // ----- memo ----------------------------------------------------------
@@ -220,7 +288,7 @@ impl<'w> Encoder<'w> {
     #[inline]
     pub(crate) fn write_get(&mut self, idx: u32) {
         if self.proto >= 1 && idx < 256 {
-            self.out.extend_from_slice(&[op::BINGET, idx as u8]);
+            self.put([op::BINGET, idx as u8], 2);
         } else {
             self.write_long_get(idx);
         }
@@ -246,17 +314,28 @@ impl<'w> Encoder<'w> {
         if self.memo.is_empty() { None } else { self.memo.get(&key).copied() }
     }
 
+    /// The memo index of the `'static` str at `ptr` (`len` bytes), when
+    /// the cache of recent ones holds it.
+    #[inline(always)]
+    pub(crate) fn static_str_cached(&self, ptr: usize, len: usize) -> Option<u32> {
+        let (p, n, idx) = self.statics[Self::static_slot(ptr)];
+        (p == ptr && n == len).then_some(idx)
+    }
+
+    #[inline(always)]
+    fn static_slot(ptr: usize) -> usize {
+        (ptr ^ (ptr >> 4)) % STATIC_CACHE
+    }
+
     /// The memo index of the `'static` str at `ptr` (`len` bytes), through
     /// the cache of recent ones.
     #[inline]
     pub(crate) fn static_str_memo(&mut self, ptr: usize, len: usize) -> Option<u32> {
-        let slot = (ptr ^ (ptr >> 4)) % STATIC_CACHE;
-        let (p, n, idx) = self.statics[slot];
-        if p == ptr && n == len {
+        if let Some(idx) = self.static_str_cached(ptr, len) {
             return Some(idx);
         }
         let idx = self.memo_get(MemoKey::Static(ptr, len))?;
-        self.statics[slot] = (ptr, len, idx);
+        self.statics[Self::static_slot(ptr)] = (ptr, len, idx);
         Some(idx)
     }
 
@@ -346,33 +425,41 @@ impl<'w> Encoder<'w> {
     /// An int.
     #[inline]
     pub fn write_i64(&mut self, v: i64) -> Result<()> {
-        if self.proto >= 1 {
-            if (0..=0xff).contains(&v) {
-                self.out.extend_from_slice(&[op::BININT1, v as u8]);
-                return Ok(());
-            }
-            if (0..=0xffff).contains(&v) {
-                self.out.push(op::BININT2);
-                self.out.extend_from_slice(&(v as u16).to_le_bytes());
-                return Ok(());
-            }
-            if let Ok(v) = i32::try_from(v) {
-                self.out.push(op::BININT);
-                self.out.extend_from_slice(&v.to_le_bytes());
-                return Ok(());
-            }
-            if self.proto >= 2 {
-                self.write_long_bytes(&v.to_le_bytes());
-                return Ok(());
-            }
-        } else if let Ok(v) = i32::try_from(v) {
+        if self.proto >= 1
+            && let Ok(v32) = i32::try_from(v)
+        {
+            // BININT1, BININT2 or BININT: the opcode, then the value's low
+            // 1, 2 or 4 bytes, little-endian.
+            let (code, n) = match v32 {
+                0..=0xff => (op::BININT1, 2),
+                0x100..=0xffff => (op::BININT2, 3),
+                _ => (op::BININT, 5),
+            };
+            let b = v32.to_le_bytes();
+            self.put([code, b[0], b[1], b[2], b[3], 0, 0, 0], n);
+            return Ok(());
+        }
+        self.write_wide_i64(v);
+        Ok(())
+    }
+
+    /// [`write_i64`](Encoder::write_i64) for what is not a BININT*: kept
+    /// out of line so that the common case stays small.
+    #[inline(never)]
+    fn write_wide_i64(&mut self, v: i64) {
+        if self.proto >= 2 {
+            self.write_long_bytes(&v.to_le_bytes());
+            return;
+        }
+        if self.proto == 0
+            && let Ok(v) = i32::try_from(v)
+        {
             self.out.push(op::INT);
             self.out.extend_from_slice(v.to_string().as_bytes());
             self.out.push(b'\n');
-            return Ok(());
+            return;
         }
         self.write_long_text(&v.to_string());
-        Ok(())
     }
 
     /// An int from a `u64`.
@@ -446,7 +533,7 @@ impl<'w> Encoder<'w> {
     pub fn write_f64(&mut self, v: f64) -> Result<()> {
         if self.proto >= 1 {
             let b = v.to_be_bytes();
-            self.out.extend_from_slice(&[op::BINFLOAT, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+            self.put([op::BINFLOAT, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]], 9);
         } else {
             self.out.push(op::FLOAT);
             self.out.extend_from_slice(text::float_repr(v).as_bytes());
@@ -499,9 +586,7 @@ impl<'w> Encoder<'w> {
     fn write_unicode_bytes(&mut self, b: &[u8]) -> Result<()> {
         let n = b.len();
         if self.proto >= 4 && n < 256 {
-            self.out.reserve(2 + n);
-            self.out.extend_from_slice(&[op::SHORT_BINUNICODE, n as u8]);
-            self.out.extend_from_slice(b);
+            self.put_short_payload(op::SHORT_BINUNICODE, b);
             return Ok(());
         }
         if let Ok(n32) = u32::try_from(n) {
