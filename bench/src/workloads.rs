@@ -96,9 +96,24 @@ pub fn nested(scale: f64) -> pickle_core::Value<'static> {
 /// How much memory decoded data holds, for the RSS comparison: by the
 /// capacities Rust asked for, and by the sizes malloc actually set aside
 /// (which include malloc's rounding of small allocations, as RSS does).
-pub trait DataSize {
+/// And the floors' work: what any encoder must read, what any decoder must
+/// build.
+pub trait DataSize: Sized + Clone {
     fn data_size(&self) -> usize;
     fn allocated(&self) -> usize;
+    /// Appends every scalar and every str's bytes of the data to `out`,
+    /// read from where they live: the reads any encoder makes.
+    fn gather(&self, out: &mut Vec<u8>);
+    /// The same value built again from this one with std operations: a
+    /// clone, or for a hash map a collect (a decoder must hash every key;
+    /// a clone copies the table without hashing).
+    fn rebuild(&self) -> Self {
+        self.clone()
+    }
+}
+
+fn gather_str(s: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(s.as_bytes());
 }
 
 /// The bytes malloc set aside for the heap buffer at `ptr`, or 0 when the
@@ -129,6 +144,16 @@ impl DataSize for Vec<Item> {
     fn allocated(&self) -> usize {
         vec_usable(self) + self.iter().map(|i| str_usable(&i.label) + vec_usable(&i.tags)).sum::<usize>()
     }
+    fn gather(&self, out: &mut Vec<u8>) {
+        for i in self {
+            out.extend_from_slice(&i.x.to_le_bytes());
+            out.extend_from_slice(&i.y.to_le_bytes());
+            gather_str(&i.label, out);
+            for t in &i.tags {
+                out.extend_from_slice(&t.to_le_bytes());
+            }
+        }
+    }
 }
 
 impl DataSize for Vec<Record> {
@@ -142,6 +167,15 @@ impl DataSize for Vec<Record> {
         });
         vec_usable(self) + arrays.sum::<usize>()
     }
+    fn gather(&self, out: &mut Vec<u8>) {
+        for r in self {
+            out.extend_from_slice(&r.when.timestamp().to_le_bytes());
+            out.extend_from_slice(&r.amount.serialize());
+            for v in r.values.data() {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
 }
 
 impl DataSize for HashMap<String, i64> {
@@ -153,6 +187,15 @@ impl DataSize for HashMap<String, i64> {
         // The table's own allocation is not reachable; count it by capacity.
         self.capacity() * (size_of::<(String, i64)>() + 1) + self.keys().map(str_usable).sum::<usize>()
     }
+    fn gather(&self, out: &mut Vec<u8>) {
+        for (k, v) in self {
+            gather_str(k, out);
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    fn rebuild(&self) -> Self {
+        self.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
 }
 
 impl DataSize for Vec<f64> {
@@ -161,6 +204,11 @@ impl DataSize for Vec<f64> {
     }
     fn allocated(&self) -> usize {
         vec_usable(self)
+    }
+    fn gather(&self, out: &mut Vec<u8>) {
+        for x in self {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
     }
 }
 
@@ -171,6 +219,11 @@ impl DataSize for Vec<String> {
     fn allocated(&self) -> usize {
         vec_usable(self) + self.iter().map(str_usable).sum::<usize>()
     }
+    fn gather(&self, out: &mut Vec<u8>) {
+        for s in self {
+            gather_str(s, out);
+        }
+    }
 }
 
 impl DataSize for Vec<Rc<Vec<i64>>> {
@@ -180,5 +233,16 @@ impl DataSize for Vec<Rc<Vec<i64>>> {
     fn allocated(&self) -> usize {
         // The one shared list: its Rc box by size, its buffer by malloc.
         vec_usable(self) + self.first().map_or(0, |v| 40 + vec_usable(v))
+    }
+    fn gather(&self, out: &mut Vec<u8>) {
+        // Each reference is read; the shared list once.
+        for r in self {
+            out.push(Rc::as_ptr(r) as usize as u8);
+        }
+        if let Some(v) = self.first() {
+            for x in v.iter() {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
     }
 }

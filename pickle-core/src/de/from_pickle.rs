@@ -172,25 +172,16 @@ impl<'c, 'a> Context<'c, 'a> {
         Ok(())
     }
 
-    /// `T` from a scalar of a direct batch of `container` (sink/scalars.rs), or
-    /// `None` when `T` does not take it or the budget cannot hold it, with
-    /// nothing charged for it then.
+    /// `T` from a scalar of a direct batch (sink/scalars.rs), or `None`
+    /// when `T` does not take it. The batch's strs were charged with the
+    /// batch.
     #[inline(always)]
-    pub(crate) fn scalar<T: FromPickle<'a>>(&mut self, container: Item, s: Scalar<'a>) -> Option<T> {
+    pub(crate) fn scalar<T: FromPickle<'a>>(&mut self, s: Scalar<'a>) -> Option<T> {
         match s {
             // A scalar has no offset and nothing inside it to recurse into:
             // no need for `decode`'s bookkeeping.
             Scalar::Item(item) => T::from_pickle(self, item).ok(),
-            Scalar::Str(b) => {
-                let text = Scalar::text(b)?;
-                let before = self.shared.used;
-                self.charge(container, text.len()).ok()?;
-                let t = T::from_input_str(text);
-                if t.is_none() {
-                    self.shared.used = before;
-                }
-                t
-            }
+            Scalar::Str(b) => T::from_input_str(Scalar::text(b)?),
         }
     }
 

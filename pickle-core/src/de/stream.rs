@@ -87,10 +87,11 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
         }
         let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
         let (start, charged) = (self.out.len(), cx.charged_so_far());
-        let mut taken = self.grow(&mut cx, root, run.count).is_ok();
+        // The batch's bytes bound what its strs copy.
+        let mut taken = cx.charge(root, run.bytes.len()).is_ok() && self.grow(&mut cx, root, run.count).is_ok();
         if taken {
             for s in Scalars::new(run) {
-                match cx.scalar::<T>(root, s) {
+                match cx.scalar::<T>(s) {
                     Some(t) => self.out.push(t),
                     None => {
                         taken = false;
@@ -166,12 +167,13 @@ impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K,
         // The pairs are converted first and inserted once all converted, so
         // that a declined batch leaves the map as it was.
         let mut pairs = Vec::new();
-        let mut taken = cx.charge(root, n.saturating_mul(size_of::<(K, V)>())).is_ok();
+        // The pairs, and the batch's bytes, which bound what its strs copy.
+        let mut taken = cx.charge(root, n.saturating_mul(size_of::<(K, V)>()).saturating_add(run.bytes.len())).is_ok();
         if taken {
             pairs.reserve_exact(n);
             let mut it = Scalars::new(run);
             while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                match (cx.scalar::<K>(root, k), cx.scalar::<V>(root, v)) {
+                match (cx.scalar::<K>(k), cx.scalar::<V>(v)) {
                     (Some(k), Some(v)) => pairs.push((k, v)),
                     _ => {
                         taken = false;
