@@ -121,21 +121,28 @@ impl<'a> FromPickle<'a> for BigInt {
 }
 
 impl<'a> FromPickle<'a> for f64 {
-    #[inline]
+    #[inline(always)]
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         match item {
             Item::Float(x) => Ok(x),
             Item::Int(i) => Ok(i as f64),
-            _ => match cx.value().get(item) {
-                Some(Node::BigInt(b)) => Ok(b.to_string().parse::<f64>().unwrap_or(f64::NAN)),
-                _ => match numpy::scalar(cx, item, "a float") {
-                    Some(Ok(Scalar::Float(x))) => Ok(x),
-                    Some(Ok(Scalar::Int(i))) => Ok(i as f64),
-                    Some(Err(e)) => Err(e),
-                    _ => Err(cx.mismatch(item, "a float")),
-                },
-            },
+            _ => float_of_node(cx, item),
         }
+    }
+}
+
+/// A float from a node (a big int, a NumPy scalar), out of line so that
+/// the common case inlines.
+#[inline(never)]
+fn float_of_node(cx: &mut Context<'_, '_>, item: Item) -> Result<f64> {
+    match cx.value().get(item) {
+        Some(Node::BigInt(b)) => Ok(b.to_string().parse::<f64>().unwrap_or(f64::NAN)),
+        _ => match numpy::scalar(cx, item, "a float") {
+            Some(Ok(Scalar::Float(x))) => Ok(x),
+            Some(Ok(Scalar::Int(i))) => Ok(i as f64),
+            Some(Err(e)) => Err(e),
+            _ => Err(cx.mismatch(item, "a float")),
+        },
     }
 }
 

@@ -35,12 +35,20 @@ impl<T: ToPickle + ?Sized> ToPickle for &T {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         (**self).to_pickle(enc)
     }
+
+    fn size_hint(&self, protocol: u8) -> usize {
+        (**self).size_hint(protocol)
+    }
 }
 
 impl<T: ToPickle + ?Sized> ToPickle for &mut T {
     #[inline]
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         (**self).to_pickle(enc)
+    }
+
+    fn size_hint(&self, protocol: u8) -> usize {
+        (**self).size_hint(protocol)
     }
 }
 
@@ -129,6 +137,15 @@ impl ToPickle for f64 {
     fn slice_to_pickle(items: &[f64], enc: &mut Encoder<'_>) -> Result<()> {
         if enc.protocol() >= 1 { enc.write_f64_slice(items) } else { enc.write_slice(items) }
     }
+
+    fn slice_size_hint(items: &[f64], protocol: u8) -> usize {
+        float_list_hint(items.len(), protocol)
+    }
+}
+
+/// Every float of a list is a 9-byte BINFLOAT from protocol 1.
+fn float_list_hint(n: usize, protocol: u8) -> usize {
+    if protocol >= 1 { super::list_size_hint(n.saturating_mul(9), n) } else { 0 }
 }
 
 impl ToPickle for f32 {
@@ -139,6 +156,10 @@ impl ToPickle for f32 {
 
     fn slice_to_pickle(items: &[f32], enc: &mut Encoder<'_>) -> Result<()> {
         if enc.protocol() >= 1 { enc.write_f64_slice(items) } else { enc.write_slice(items) }
+    }
+
+    fn slice_size_hint(items: &[f32], protocol: u8) -> usize {
+        float_list_hint(items.len(), protocol)
     }
 }
 
@@ -157,6 +178,16 @@ impl ToPickle for String {
 
     fn slice_to_pickle(items: &[String], enc: &mut Encoder<'_>) -> Result<()> {
         if enc.protocol() >= 4 { enc.write_str_slice(items) } else { enc.write_slice(items) }
+    }
+
+    fn slice_size_hint(items: &[String], protocol: u8) -> usize {
+        if protocol < 4 {
+            return 0;
+        }
+        // SHORT_BINUNICODE below 256 bytes, BINUNICODE8's 9-byte head above.
+        let body =
+            items.iter().map(|s| s.len() + if s.len() < 256 { 2 } else { 9 }).fold(0usize, usize::saturating_add);
+        super::list_size_hint(body, items.len())
     }
 }
 
@@ -192,17 +223,29 @@ impl<T: ToPickle> ToPickle for [T] {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         T::slice_to_pickle(self, enc)
     }
+
+    fn size_hint(&self, protocol: u8) -> usize {
+        T::slice_size_hint(self, protocol)
+    }
 }
 
 impl<T: ToPickle, const N: usize> ToPickle for [T; N] {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         T::slice_to_pickle(self, enc)
     }
+
+    fn size_hint(&self, protocol: u8) -> usize {
+        T::slice_size_hint(self, protocol)
+    }
 }
 
 impl<T: ToPickle> ToPickle for Vec<T> {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         T::slice_to_pickle(self, enc)
+    }
+
+    fn size_hint(&self, protocol: u8) -> usize {
+        T::slice_size_hint(self, protocol)
     }
 }
 

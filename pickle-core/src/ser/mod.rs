@@ -46,6 +46,25 @@ pub trait ToPickle {
         enc.write_slice(items)
     }
 
+    /// A close upper bound of the bytes `self` encodes to at `protocol`, so
+    /// that [`to_vec`](crate::to_vec) allocates its output once; 0 when
+    /// unknown (the output then grows as it goes).
+    #[doc(hidden)]
+    fn size_hint(&self, protocol: u8) -> usize {
+        let _ = protocol;
+        0
+    }
+
+    /// [`size_hint`](ToPickle::size_hint) of a slice of `Self` (a list).
+    #[doc(hidden)]
+    fn slice_size_hint(items: &[Self], protocol: u8) -> usize
+    where
+        Self: Sized,
+    {
+        let _ = (items, protocol);
+        0
+    }
+
     /// Writes a sequence of `Self` given by reference, with the same rule as
     /// [`slice_to_pickle`](ToPickle::slice_to_pickle).
     #[doc(hidden)]
@@ -737,7 +756,17 @@ pub fn to_vec<T: ToPickle + ?Sized>(value: &T) -> Result<Vec<u8>> {
 /// # Ok::<(), pickle_core::Error>(())
 /// ```
 pub fn to_vec_with<T: ToPickle + ?Sized>(value: &T, opts: EncodeOptions) -> Result<Vec<u8>> {
-    Encoder::new(opts, None)?.encode(value)
+    let mut enc = Encoder::new(opts, None)?;
+    // A hint that does not fit is only a hint: the output grows instead.
+    let _ = enc.out.try_reserve(value.size_hint(opts.protocol));
+    enc.encode(value)
+}
+
+/// A bound on the bytes of a list of `n` items whose own encodings take
+/// `body` bytes: EMPTY_LIST, a MARK and APPENDS per batch, the frame
+/// headers, the protocol header and STOP.
+pub(crate) fn list_size_hint(body: usize, n: usize) -> usize {
+    body.saturating_add(1 + 2 * (n / batch::BATCH_SIZE + 1) + 9 * (body / FRAME_SIZE_TARGET + 2) + 16)
 }
 
 /// Encodes a value at protocol 4 into a writer, streaming frame by frame.

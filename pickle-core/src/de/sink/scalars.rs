@@ -75,7 +75,9 @@ fn width(b: &[u8]) -> Option<(usize, bool)> {
 /// Checks the batch that starts at `bytes` (just after its MARK): scalars
 /// and FRAMEs only, each inside the input (a FRAME's frame too, as the
 /// machine checks it), then `close`. `pairs` asks for an even count. At
-/// most `max` scalars.
+/// most `max` scalars. A batch whose first scalar is not a str is left to
+/// the usual path at once: that path makes no node for ints and floats
+/// either, and costs less for them than parsing twice.
 pub(crate) fn scan(bytes: &[u8], close: u8, pairs: bool, max: usize) -> Option<Run<'_>> {
     let (mut at, mut count) = (0usize, 0usize);
     loop {
@@ -88,6 +90,9 @@ pub(crate) fn scan(bytes: &[u8], close: u8, pairs: bool, max: usize) -> Option<R
             return None;
         }
         if scalar {
+            if count == 0 && !matches!(rest[0], op::SHORT_BINUNICODE | op::BINUNICODE) {
+                return None;
+            }
             count += 1;
             if count > max {
                 return None;
