@@ -26,7 +26,7 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::Duration;
 
-use measure::{best, proc_status_bytes, ratio, secs};
+use measure::{Op, best, best_each, proc_status_bytes, ratio, secs};
 use pickle_core::{EncodeOptions, FromPickle, ToPickle, Value};
 use row::Row;
 use workloads::{DataSize, Item};
@@ -118,8 +118,9 @@ fn row_child() -> Result<(), Error> {
         "f" => run_nested(&args, &dir),
         "h" => {
             let label = "1M records: DateTime<Utc>, Decimal, 16 f32";
-            run_typed("h", label, &workloads::records(s), &args, &dir, |_, _, row: &mut Row| {
+            run_typed("h", label, &workloads::records(s), &args, &dir, |_, row: &mut Row| {
                 row.notes.push("serde-pickle skipped: it has no form for datetime, Decimal or numpy arrays".into());
+                None
             })
         }
         "i" => run_file(&args, &dir),
@@ -140,36 +141,44 @@ fn write_protocols<T: ToPickle + ?Sized>(data: &T, dir: &Path, name: &str) -> Re
     Ok(files)
 }
 
-/// serde-pickle's encode and decode of `data`, when it round-trips.
-fn serde_side<T>(data: &T, runs: usize, row: &mut Row)
+/// serde-pickle's encode and decode of `data`, when it round-trips, as
+/// operations to time beside pickle-rs's.
+fn serde_side<'d, T>(data: &'d T, row: &mut Row) -> Option<(Op<'d>, Op<'d>)>
 where
-    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq,
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + 'static,
 {
     let Ok(theirs) = serde_pickle::to_vec(data, serde_pickle::SerOptions::new()) else {
         row.notes.push("serde-pickle cannot encode this data".into());
-        return;
+        return None;
     };
     let options = || serde_pickle::DeOptions::new().keep_restore_state().replace_unresolved_globals();
     match serde_pickle::from_slice::<T>(&theirs, options()) {
         Ok(back) if &back == data => {
-            row.serde_enc = Some(best(runs, || serde_pickle::to_vec(data, serde_pickle::SerOptions::new())));
-            row.serde_dec = Some(best(runs, || serde_pickle::from_slice::<T>(&theirs, options())));
+            let enc: Op<'d> = Box::new(move || Box::new(serde_pickle::to_vec(data, serde_pickle::SerOptions::new())));
+            let dec: Op<'d> = Box::new(move || Box::new(serde_pickle::from_slice::<T>(&theirs, options())));
+            Some((enc, dec))
         }
-        Ok(_) => row.notes.push("serde-pickle does not round-trip this data".into()),
-        Err(e) => row.notes.push(format!("serde-pickle cannot decode its own output: {e}")),
+        Ok(_) => {
+            row.notes.push("serde-pickle does not round-trip this data".into());
+            None
+        }
+        Err(e) => {
+            row.notes.push(format!("serde-pickle cannot decode its own output: {e}"));
+            None
+        }
     }
 }
 
-fn run_typed<T>(
+fn run_typed<'d, T>(
     name: &str,
     label: &str,
-    data: &T,
+    data: &'d T,
     args: &Args,
     dir: &Path,
-    serde: impl FnOnce(&T, usize, &mut Row),
+    serde: impl FnOnce(&'d T, &mut Row) -> Option<(Op<'d>, Op<'d>)>,
 ) -> Result<Row, Error>
 where
-    T: ToPickle + for<'a> FromPickle<'a> + DataSize + PartialEq + Clone,
+    T: ToPickle + for<'a> FromPickle<'a> + DataSize + PartialEq + Clone + 'static,
 {
     eprintln!("workload {name}: {label}");
     let mut row = Row { name: format!("({name}) {label}"), ..Row::default() };
@@ -179,24 +188,39 @@ where
     if &back != data {
         return Err(format!("workload {name}: pickle-rs does not round-trip the data").into());
     }
-    row.rs_enc = Some(best(runs, || pickle_core::to_vec(data)));
-    row.rs_dec = Some(best(runs, || pickle_core::from_slice::<T>(&ours)));
+    drop(back);
+    // pickle-rs, serde-pickle and the floor are timed in turns, encodes
+    // first, then decodes, so that each sees the heap as the others do.
+    // The floors. Encode: a fresh buffer filled to the output's length
+    // with the data's scalars and str bytes, read from where they live.
+    // Decode: the same value built again from one in memory.
+    let (serde_enc, serde_dec) = serde(data, &mut row).unzip();
+    let len = ours.len();
+    let mut encodes: Vec<Op<'_>> = vec![
+        Box::new(|| Box::new(pickle_core::to_vec(data))),
+        Box::new(move || {
+            let mut out = Vec::with_capacity(len);
+            data.gather(&mut out);
+            out.resize(len, 0);
+            Box::new(out)
+        }),
+    ];
+    encodes.extend(serde_enc);
+    let times = best_each(runs, &mut encodes);
+    drop(encodes);
+    (row.rs_enc, row.enc_floor, row.serde_enc) = (Some(times[0]), Some(times[1]), times.get(2).copied());
+    let mut decodes: Vec<Op<'_>> = vec![
+        Box::new(|| Box::new(pickle_core::from_slice::<T>(&ours))),
+        Box::new(|| Box::new(data.rebuild())),
+    ];
+    decodes.extend(serde_dec);
+    let times = best_each(runs, &mut decodes);
+    drop(decodes);
+    (row.rs_dec, row.dec_floor, row.serde_dec) = (Some(times[0]), Some(times[1]), times.get(2).copied());
     let value: Value = pickle_core::from_slice(&ours)?;
     row.rs_enc_value = Some(best(runs, || pickle_core::to_vec(&value)));
     row.rs_dec_value = Some(best(runs, || pickle_core::from_slice::<Value>(&ours)));
     drop(value);
-    serde(data, runs, &mut row);
-    // The floors. Encode: a fresh buffer filled to the output's length
-    // with the data's scalars and str bytes, read from where they live.
-    // Decode: the same value built again from one in memory.
-    let len = ours.len();
-    row.enc_floor = Some(best(runs, || {
-        let mut out = Vec::with_capacity(len);
-        data.gather(&mut out);
-        out.resize(len, 0);
-        out
-    }));
-    row.dec_floor = Some(best(runs, || data.rebuild()));
     let files = write_protocols(data, dir, name)?;
     python(name, args, &files, &mut row)?;
     row.rss = Some(measure_rss(name, &files[&4])?);

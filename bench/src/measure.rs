@@ -25,6 +25,30 @@ pub fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     best
 }
 
+/// A timed operation whose result is dropped outside the timed region.
+pub type Op<'a> = Box<dyn FnMut() -> Box<dyn std::any::Any> + 'a>;
+
+/// [`best`] of several operations measured in turns (one run of each per
+/// round), so that each sees the allocator's state as the others do: a
+/// large buffer freed by one is there for the next, whichever runs first.
+pub fn best_each(runs: usize, ops: &mut [Op<'_>]) -> Vec<Duration> {
+    let mut best = vec![Duration::MAX; ops.len()];
+    let started = Instant::now();
+    let budget = MIN_TOTAL * ops.len().max(1) as u32;
+    let mut n = 0;
+    while n < runs.max(1) || (started.elapsed() < budget && n < MAX_RUNS) {
+        for (op, best) in ops.iter_mut().zip(&mut best) {
+            let start = Instant::now();
+            let out = std::hint::black_box(op());
+            let took = start.elapsed();
+            drop(out);
+            *best = (*best).min(took);
+        }
+        n += 1;
+    }
+    best
+}
+
 /// A field of /proc/self/status in bytes (VmRSS, VmHWM).
 pub fn proc_status_bytes(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
