@@ -209,13 +209,13 @@ where
     let times = best_each(runs, &mut encodes);
     drop(encodes);
     (row.rs_enc, row.enc_floor, row.serde_enc) = (Some(times[0]), Some(times[1]), times.get(2).copied());
-    let mut decodes: Vec<Op<'_>> = vec![
-        Box::new(|| Box::new(pickle_core::from_slice::<T>(&ours))),
-        Box::new(|| Box::new(data.rebuild())),
-    ];
+    let rebuild = data.rebuilder();
+    let mut decodes: Vec<Op<'_>> =
+        vec![Box::new(|| Box::new(pickle_core::from_slice::<T>(&ours))), Box::new(|| Box::new(rebuild()))];
     decodes.extend(serde_dec);
     let times = best_each(runs, &mut decodes);
     drop(decodes);
+    drop(rebuild);
     (row.rs_dec, row.dec_floor, row.serde_dec) = (Some(times[0]), Some(times[1]), times.get(2).copied());
     let value: Value = pickle_core::from_slice(&ours)?;
     row.rs_enc_value = Some(best(runs, || pickle_core::to_vec(&value)));

@@ -104,11 +104,12 @@ pub trait DataSize: Sized + Clone {
     /// Appends every scalar and every str's bytes of the data to `out`,
     /// read from where they live: the reads any encoder makes.
     fn gather(&self, out: &mut Vec<u8>);
-    /// The same value built again from this one with std operations: a
-    /// clone, or for a hash map a collect (a decoder must hash every key;
-    /// a clone copies the table without hashing).
-    fn rebuild(&self) -> Self {
-        self.clone()
+    /// What builds the same value again from data in memory with std
+    /// operations: a clone, or for a hash map a collect of its pairs, laid
+    /// out in memory in order as a decoder reads them (a decoder must hash
+    /// every key; a clone copies the table without hashing).
+    fn rebuilder(&self) -> Box<dyn Fn() -> Self + '_> {
+        Box::new(|| self.clone())
     }
 }
 
@@ -193,8 +194,9 @@ impl DataSize for HashMap<String, i64> {
             out.extend_from_slice(&v.to_le_bytes());
         }
     }
-    fn rebuild(&self) -> Self {
-        self.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    fn rebuilder(&self) -> Box<dyn Fn() -> Self + '_> {
+        let pairs: Vec<(String, i64)> = self.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        Box::new(move || pairs.iter().map(|(k, v)| (k.clone(), *v)).collect())
     }
 }
 

@@ -286,3 +286,32 @@ fn wide_instances_are_batched_as_cpython_batches_them() {
         assert_eq!(out, b"ok\n", "{n} fields");
     }
 }
+
+/// `datetime.timezone.utc` is one object in Python, written once per pickle
+/// and fetched from the memo after, as CPython writes it: every datetime's
+/// tzinfo is the same node, and other zones are not shared.
+#[test]
+fn utc_is_written_once_and_shared() -> Result<()> {
+    use pickle_core::Node;
+    use pickle_core::datetime::{Date, DateTime, Time, TzInfo};
+    let at = |tz: TzInfo| -> Result<DateTime> {
+        Ok(DateTime::new(Date::new(2024, 3, 15)?, Time::new(12, 0, 0, 0)?.with_tz(Some(tz))))
+    };
+    let tzinfo_nodes = |times: &[DateTime]| -> Result<Vec<pickle_core::Item>> {
+        let bytes = pickle_core::to_vec(times)?;
+        let value: Value = pickle_core::from_slice(&bytes)?;
+        let Some(Node::List(items)) = value.get(value.root()) else { panic!("a list") };
+        Ok(items
+            .iter()
+            .map(|&dt| match value.get(dt) {
+                Some(Node::Object(obj)) => obj.args[1],
+                other => panic!("a datetime object, found {other:?}"),
+            })
+            .collect())
+    };
+    let utc = tzinfo_nodes(&[at(TzInfo::utc())?, at(TzInfo::utc())?, at(TzInfo::utc())?])?;
+    assert!(utc.iter().all(|&tz| tz == utc[0]), "{utc:?}");
+    let fixed = tzinfo_nodes(&[at(TzInfo::fixed(3600))?, at(TzInfo::fixed(3600))?])?;
+    assert_ne!(fixed[0], fixed[1]);
+    Ok(())
+}

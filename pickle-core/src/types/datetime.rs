@@ -390,6 +390,15 @@ pub(crate) fn require_naive(tz: Option<&TzInfo>, what: &str) -> std::result::Res
 // ----- writing ---------------------------------------------------------------
 
 fn write_tz(enc: &mut Encoder<'_>, tz: &TzInfo) -> Result<()> {
+    if matches!(tz, TzInfo::Fixed { offset_micros: 0, name: None }) {
+        // `timezone.utc` is one object in Python: CPython writes it once per
+        // pickle and fetches it from the memo after, and so does this.
+        return enc.write_static_shared("datetime.timezone.utc", |enc| write_tz_value(enc, tz));
+    }
+    write_tz_value(enc, tz)
+}
+
+fn write_tz_value(enc: &mut Encoder<'_>, tz: &TzInfo) -> Result<()> {
     match tz {
         TzInfo::Fixed { offset_micros, name } => {
             if offset_micros.abs() >= DAY_US {
