@@ -2,10 +2,10 @@
 //! runs one operation on it once, for instruction counts under callgrind
 //! (`scripts/callgrind.sh`, which subtracts a run that stops before the
 //! operation: `none` builds the data, `encoded` and `serde-encoded` also
-//! encode it, so that construction and encoding cancel out of decodes). Counts are the stable figure on a
-//! noisy machine; this prints nothing but the number of items. Decoded
-//! results are leaked, not dropped, as the bench frees them outside the
-//! timed region.
+//! encode it, so that construction and encoding cancel out of decodes).
+//! Counts are the stable figure on a noisy machine; this prints nothing but
+//! the number of items. Decoded results are leaked, not dropped, as the
+//! bench frees them outside the timed region.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -15,43 +15,44 @@ use pickle_core::{FromPickle, ToPickle};
 use crate::Error;
 use crate::workloads::{self, Item, Record};
 
-/// One workload's data and how it is counted.
+/// One workload's data and how it is counted, with serde-pickle beside
+/// pickle-rs.
 fn run<T>(data: T, items: usize, op: &str) -> Result<usize, Error>
 where
     T: ToPickle + for<'a> FromPickle<'a> + serde::Serialize + serde::de::DeserializeOwned,
 {
-    let ours = if matches!(op, "dec" | "value" | "encoded") { pickle_core::to_vec(&data)? } else { Vec::new() };
-    let theirs = if matches!(op, "serde-dec" | "serde-encoded") {
-        serde_pickle::to_vec(&data, serde_pickle::SerOptions::new())?
-    } else {
-        Vec::new()
-    };
     match op {
-        "none" | "encoded" | "serde-encoded" => {}
-        "enc" => drop(black_box(pickle_core::to_vec(&data)?)),
-        "dec" => std::mem::forget(black_box(pickle_core::from_slice::<T>(&ours)?)),
-        "value" => std::mem::forget(black_box(pickle_core::from_slice::<pickle_core::Value>(&ours)?)),
-        "serde-enc" => drop(black_box(serde_pickle::to_vec(&data, serde_pickle::SerOptions::new())?)),
-        "serde-dec" => {
-            std::mem::forget(black_box(serde_pickle::from_slice::<T>(&theirs, serde_pickle::DeOptions::new())?))
+        "serde-encoded" | "serde-dec" => {
+            let theirs = serde_pickle::to_vec(&data, serde_pickle::SerOptions::new())?;
+            if op == "serde-dec" {
+                std::mem::forget(black_box(serde_pickle::from_slice::<T>(&theirs, serde_pickle::DeOptions::new())?));
+            }
         }
-        other => return Err(format!("no operation {other}: none, enc, dec, value, serde-enc or serde-dec").into()),
+        "serde-enc" => drop(black_box(serde_pickle::to_vec(&data, serde_pickle::SerOptions::new())?)),
+        _ => return run_ours(data, items, op),
     }
     drop(black_box(data));
     Ok(items)
 }
 
-/// Workloads without a serde form (h) count only pickle-rs.
+/// pickle-rs's operations; workloads without a serde form (h) have only
+/// these.
 fn run_ours<T>(data: T, items: usize, op: &str) -> Result<usize, Error>
 where
     T: ToPickle + for<'a> FromPickle<'a>,
 {
-    let ours = if matches!(op, "dec" | "encoded") { pickle_core::to_vec(&data)? } else { Vec::new() };
+    let ours = if matches!(op, "dec" | "value" | "encoded") { pickle_core::to_vec(&data)? } else { Vec::new() };
     match op {
         "none" | "encoded" => {}
         "enc" => drop(black_box(pickle_core::to_vec(&data)?)),
         "dec" => std::mem::forget(black_box(pickle_core::from_slice::<T>(&ours)?)),
-        other => return Err(format!("no operation {other} for this workload: none, enc or dec").into()),
+        "value" => std::mem::forget(black_box(pickle_core::from_slice::<pickle_core::Value>(&ours)?)),
+        other => {
+            return Err(format!(
+                "no operation {other}: none, encoded, enc, dec, value (and serde-encoded, serde-enc, serde-dec where serde-pickle takes the data)"
+            )
+            .into());
+        }
     }
     drop(black_box(data));
     Ok(items)

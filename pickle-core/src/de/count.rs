@@ -45,8 +45,9 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
                     return None;
                 }
                 marks.push(height);
-                // A batch of the root made of scalars only (what the decoder
-                // converts straight from the input) is stepped over at once.
+                // A batch of the root that the decoder converts straight from
+                // the input (scalars only, the first a str; see
+                // sink/scalars.rs) is stepped over at once.
                 if root && height == 1 && marks.len() == 1 {
                     let close = if dict { op::SETITEMS } else { op::APPENDS };
                     if let Some(run) = super::sink::scalars::scan(&bytes[at..], close, dict, usize::MAX) {

@@ -242,16 +242,29 @@ pub(crate) enum PyText<'a> {
     Surrogates(Cow<'a, [u8]>),
 }
 
+/// `b` as text when it is a short str (32 bytes at most) of ASCII, and
+/// `None` otherwise, for the caller to validate as UTF-8. Short ASCII strs
+/// (keys, names, labels) are the common case, and `from_utf8`'s setup costs
+/// more than checking a few bytes; from 8 to 16 bytes two overlapping words
+/// tell.
+#[inline(always)]
+pub(crate) fn short_ascii(b: &[u8]) -> Option<&str> {
+    let ascii = match (b.len(), b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (8..=16, Some(lo), Some(hi)) => {
+            (u64::from_le_bytes(*lo) | u64::from_le_bytes(*hi)) & 0x8080_8080_8080_8080 == 0
+        }
+        (n, _, _) => n <= 32 && b.is_ascii(),
+    };
+    // SAFETY: every byte is ASCII (the two words cover all of them), and
+    // ASCII is valid UTF-8.
+    ascii.then(|| unsafe { std::str::from_utf8_unchecked(b) })
+}
+
 /// Decodes UTF-8 with `surrogatepass`, as the binary str opcodes need.
 /// `Err` carries the offset of the first bad byte.
 pub(crate) fn decode_utf8(bytes: Cow<'_, [u8]>) -> Result<PyText<'_>, usize> {
     match bytes {
-        // Short ASCII strs (keys, names, labels) are the common case, and
-        // `from_utf8`'s setup costs more than checking a few bytes.
-        Cow::Borrowed(b) if b.len() <= 32 && b.is_ascii() => {
-            // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.
-            Ok(PyText::Utf8(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) })))
-        }
+        Cow::Borrowed(b) if let Some(s) = short_ascii(b) => Ok(PyText::Utf8(Cow::Borrowed(s))),
         Cow::Borrowed(b) => match std::str::from_utf8(b) {
             Ok(s) => Ok(PyText::Utf8(Cow::Borrowed(s))),
             Err(e) => check_surrogatepass(b, e.valid_up_to()).map(|()| PyText::Surrogates(Cow::Borrowed(b))),

@@ -17,6 +17,7 @@
 //! goes the usual way, which reports any error at its byte.
 
 use crate::format::opcodes as op;
+use crate::format::text;
 use crate::value::Item;
 
 /// One scalar of a batch.
@@ -33,15 +34,7 @@ impl<'a> Scalar<'a> {
     /// (which Rust text cannot hold; the usual path reports them).
     #[inline(always)]
     pub(crate) fn text(bytes: &'a [u8]) -> Option<&'a str> {
-        // Keys and labels are short and ASCII: two overlapping words tell.
-        if let (8..=16, Some(lo), Some(hi)) = (bytes.len(), bytes.first_chunk::<8>(), bytes.last_chunk::<8>())
-            && (u64::from_le_bytes(*lo) | u64::from_le_bytes(*hi)) & 0x8080_8080_8080_8080 == 0
-        {
-            // SAFETY: all the bytes are ASCII (the two words cover them),
-            // and ASCII is valid UTF-8.
-            return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
-        }
-        std::str::from_utf8(bytes).ok()
+        text::short_ascii(bytes).or_else(|| std::str::from_utf8(bytes).ok())
     }
 }
 
