@@ -1,5 +1,5 @@
 //! Batches of scalars that `from_slice` converts straight from the input
-//! into a streamed `Vec` or map, with no graph node (de/sink/scalars.rs).
+//! into a streamed `Vec` or map, with no graph node (de/sink/direct.rs).
 //! Each case is checked against the usual path: `from_reader`, which never
 //! takes the direct path, and `Value` then `from_value`. Results, error
 //! kinds and error offsets must be the same.
@@ -45,6 +45,9 @@ fn round_trips_every_batch_shape_and_protocol() {
         let strs: Vec<String> = (0..n).map(|i| format!("s{}-{i}", i % 1000)).collect();
         let long: Vec<String> = (0..n).map(|i| "é".repeat(i % 300)).collect();
         let ints: Vec<i64> = (0..n as i64).map(|i| i * 7919 - 5_000_000).collect();
+        // LONG1 of 5 to 8 bytes, and i64's ends.
+        let wide: Vec<i64> =
+            (0..n as i64).map(|i| (i - 500) * 0x7_0000_0001 + i64::from(i % 7 == 0) * i64::MIN).collect();
         let floats: Vec<f64> = (0..n).map(|i| i as f64 * 0.1).collect();
         let maybe: Vec<Option<String>> = (0..n).map(|i| (i % 3 != 0).then(|| format!("m{i}"))).collect();
         let bools: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
@@ -59,6 +62,8 @@ fn round_trips_every_batch_shape_and_protocol() {
             assert_eq!(decode::<Vec<String>>(&b, defaults()).expect("long"), long, "long n={n} p{proto}");
             let b = enc(&|| pickle_core::to_vec_with(&ints, o));
             assert_eq!(decode::<Vec<i64>>(&b, defaults()).expect("ints"), ints, "ints n={n} p{proto}");
+            let b = enc(&|| pickle_core::to_vec_with(&wide, o));
+            assert_eq!(decode::<Vec<i64>>(&b, defaults()).expect("wide"), wide, "wide n={n} p{proto}");
             let b = enc(&|| pickle_core::to_vec_with(&floats, o));
             assert_eq!(decode::<Vec<f64>>(&b, defaults()).expect("floats"), floats, "floats n={n} p{proto}");
             let b = enc(&|| pickle_core::to_vec_with(&maybe, o));

@@ -159,18 +159,28 @@ impl Impls<'_> {
         }
     }
 
-    fn impl_from_pickle(&self, body: TokenStream) -> TokenStream {
+    /// `FromPickle` with `body` as `from_pickle`, and `direct` (if any) as
+    /// `from_direct`.
+    fn impl_from_pickle(&self, body: TokenStream, direct: Option<TokenStream>) -> TokenStream {
         let pv = pv();
         let ident = self.ident;
         let (de, generics) = de_generics(self.generics);
         let g = with_bounds(&generics, &self.fields, Need::FromPickle, quote!(#pv::FromPickle<#de>));
         let (impl_g, _, where_c) = g.generics.split_for_impl();
         let (_, ty_g, _) = self.generics.split_for_impl();
+        let direct = direct.map(|direct| {
+            quote! {
+                fn from_direct(__rd: &mut #pv::Direct<'_, '_, #de>) -> ::core::option::Option<Self> {
+                    #direct
+                }
+            }
+        });
         quote! {
             impl #impl_g #pv::FromPickle<#de> for #ident #ty_g #where_c {
                 fn from_pickle(__cx: &mut #pv::Context<'_, #de>, __item: #pv::Item) -> #pv::Result<Self> {
                     #body
                 }
+                #direct
             }
         }
     }
@@ -229,10 +239,14 @@ fn structure(s: &Struct<'_>) -> TokenStream {
     let to_pickle = impls.impl_to_pickle(write);
 
     let read = read_instance(&class, quote!(Self), s.style, &s.fields, s.attrs.deny_unknown_fields.is_some());
-    let from_pickle = impls.impl_from_pickle(quote! {
-        let __state = #pv::instance_state(__cx, __item, &#class)?;
-        #read
-    });
+    let direct = read_direct(&class, quote!(Self), s.style, &s.fields);
+    let from_pickle = impls.impl_from_pickle(
+        quote! {
+            let __state = #pv::instance_state(__cx, __item, &#class)?;
+            #read
+        },
+        direct,
+    );
 
     let describe = dataclass_def(&s.fields);
     let py_type = impls.impl_py_type(quote! {
@@ -271,7 +285,18 @@ fn transparent(s: &Struct<'_>) -> TokenStream {
         None => quote!(<#ty as #pv::PyType>::py_type(__b)),
     };
     let to_pickle = impls.impl_to_pickle(write);
-    let from_pickle = impls.impl_from_pickle(quote!(::core::result::Result::Ok(Self { #(#inits),* })));
+    let direct = inner.attrs.with.is_none().then(|| {
+        let inits = s.fields.iter().map(|f| {
+            let m = &f.member;
+            if f.attrs.skip.is_some() {
+                quote!(#m: ::core::default::Default::default())
+            } else {
+                quote!(#m: #pv::FromPickle::from_direct(__rd)?)
+            }
+        });
+        quote!(::core::option::Option::Some(Self { #(#inits),* }))
+    });
+    let from_pickle = impls.impl_from_pickle(quote!(::core::result::Result::Ok(Self { #(#inits),* })), direct);
     let py_type = impls.impl_py_type(hint);
     quote! { #to_pickle #from_pickle #py_type }
 }
@@ -394,6 +419,62 @@ fn read_instance(class: &Ident, path: TokenStream, style: Style, fields: &[Field
     out
 }
 
+/// The body of `from_direct` for an instance of `fields` (see
+/// `pickle_core::Direct`): what [`read_instance`] reads, straight from the
+/// input, giving up (`None`) where that would make an error, an unknown
+/// attribute included. `None` for types it does not take: no field to
+/// read, or a field read `with` a module (whose `from_pickle` needs a graph).
+fn read_direct(class: &Ident, path: TokenStream, style: Style, fields: &[Field<'_>]) -> Option<TokenStream> {
+    let pv = pv();
+    let read: Vec<(usize, &Field<'_>)> = fields.iter().enumerate().filter(|(_, f)| f.attrs.skip.is_none()).collect();
+    if read.is_empty() || read.iter().any(|(_, f)| f.attrs.with.is_some()) {
+        return None;
+    }
+    let none = quote!(::core::option::Option::None);
+    let some = quote!(::core::option::Option::Some);
+    let slot = |i: usize| format_ident!("__f{}", i);
+    let slots = read.iter().map(|&(i, f)| {
+        let (s, ty) = (slot(i), f.ty);
+        quote!(let mut #s: ::core::option::Option<#ty> = #none;)
+    });
+    let arms = read.iter().map(|&(i, f)| {
+        let (s, name) = (slot(i), lit(&f.py_name()));
+        quote!(#name => #s = #some(__rd.read()?),)
+    });
+    let values = fields.iter().enumerate().map(|(i, f)| {
+        let s = slot(i);
+        if f.attrs.skip.is_some() {
+            return quote!(::core::default::Default::default());
+        }
+        match &f.attrs.default {
+            Some(d) => match &d.value {
+                Some(func) => quote!(match #s { #some(__v) => __v, #none => #func() }),
+                None => quote!(#s.unwrap_or_default()),
+            },
+            None => quote!(#s?),
+        }
+    });
+    let build = match style {
+        Style::Named => {
+            let members = fields.iter().map(|f| &f.member);
+            quote!(#path { #(#members: #values),* })
+        }
+        Style::Tuple => quote!(#path ( #(#values),* )),
+        Style::Unit => quote!(#path),
+    };
+    Some(quote! {
+        let mut __st = #pv::direct_instance(__rd, &#class)?;
+        #(#slots)*
+        while let #some(__key) = __st.key(__rd)? {
+            match __key {
+                #(#arms)*
+                _ => return #none,
+            }
+        }
+        #some(#build)
+    })
+}
+
 /// `ClassDef::Dataclass(vec![...])` for `fields`.
 fn dataclass_def(fields: &[Field<'_>]) -> TokenStream {
     let pv = pv();
@@ -449,20 +530,23 @@ fn unit_enum(e: &Enum<'_>) -> TokenStream {
         .iter()
         .map(|v| v.attrs.name.as_ref().map_or_else(|| v.ident.to_string(), |n| n.value.clone()))
         .collect();
-    let from_pickle = impls.impl_from_pickle(quote! {
-        let __value = match #pv::enum_value(__cx, __item, &#class)? {
-            // A member given by name stands for its value.
-            #pv::EnumValue::Name(__name) => match __name {
-                #(#members => #values,)*
-                _ => #pv::EnumValue::Name(__name),
-            },
-            __value => __value,
-        };
-        match __value {
-            #(#values => ::core::result::Result::Ok(Self::#idents),)*
-            __other => ::core::result::Result::Err(#pv::no_member(__cx, __item, &#class, __other)),
-        }
-    });
+    let from_pickle = impls.impl_from_pickle(
+        quote! {
+            let __value = match #pv::enum_value(__cx, __item, &#class)? {
+                // A member given by name stands for its value.
+                #pv::EnumValue::Name(__name) => match __name {
+                    #(#members => #values,)*
+                    _ => #pv::EnumValue::Name(__name),
+                },
+                __value => __value,
+            };
+            match __value {
+                #(#values => ::core::result::Result::Ok(Self::#idents),)*
+                __other => ::core::result::Result::Err(#pv::no_member(__cx, __item, &#class, __other)),
+            }
+        },
+        None,
+    );
     let py_type = impls.impl_py_type(quote! {
         __b.register(#class.module, #class.qualname, |_| {
             #pv::ClassDef::Enum(::std::vec![#((#members, #pv::enum_literal(#values))),*])
@@ -533,11 +617,14 @@ fn data_enum(e: &Enum<'_>) -> TokenStream {
         classes.push(class);
     }
     let to_pickle = impls.impl_to_pickle(quote!(match self { #(#write_arms)* }));
-    let from_pickle = impls.impl_from_pickle(quote! {
-        #(#read_branches else)* {
-            ::core::result::Result::Err(#pv::no_variant_class(__cx, __item, &[#(&#classes),*]))
-        }
-    });
+    let from_pickle = impls.impl_from_pickle(
+        quote! {
+            #(#read_branches else)* {
+                ::core::result::Result::Err(#pv::no_variant_class(__cx, __item, &[#(&#classes),*]))
+            }
+        },
+        None,
+    );
     let rust_name = e.ident.to_string();
     let prefix = format!("{qualname}.");
     let nested = e.variants.iter().any(|v| e.variant_qualname(v).starts_with(&prefix));

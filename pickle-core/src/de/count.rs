@@ -45,12 +45,11 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
                     return None;
                 }
                 marks.push(height);
-                // A batch of the root that the decoder converts straight from
-                // the input (scalars only, the first a str; see
-                // sink/scalars.rs) is stepped over at once.
+                // A batch of the root that holds nothing but scalars is
+                // stepped over at once (sink/scalars.rs).
                 if root && height == 1 && marks.len() == 1 {
                     let close = if dict { op::SETITEMS } else { op::APPENDS };
-                    if let Some(run) = super::sink::scalars::scan(&bytes[at..], close, dict, usize::MAX) {
+                    if let Some(run) = super::sink::scalars::scan(&bytes[at..], close, dict, usize::MAX, false) {
                         height += run.count;
                         at += run.bytes.len();
                     }

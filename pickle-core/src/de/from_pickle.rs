@@ -5,6 +5,7 @@ use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use super::sink::direct::Direct;
 use super::sink::scalars::Scalar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::identity::AddrMap;
@@ -46,6 +47,26 @@ pub trait FromPickle<'a>: Sized {
     fn from_input_str(s: &'a str) -> Option<Self> {
         let _ = s;
         None
+    }
+
+    /// Builds `Self` straight from the opcodes `rd` is at, with no graph
+    /// node (the items of a streamed collection; see `sink/direct.rs`), or
+    /// `None` when they are not a shape `Self` reads this way. `None` may
+    /// leave `rd` anywhere: the whole batch is then read the usual way. What
+    /// it builds must be what [`from_pickle`](FromPickle::from_pickle)
+    /// builds from the same opcodes. By default, a scalar.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        rd.scalar()
+    }
+
+    /// Builds a `Vec<Self>` straight from the opcodes (see
+    /// [`from_direct`](FromPickle::from_direct)): a list.
+    #[doc(hidden)]
+    #[inline]
+    fn vec_from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Vec<Self>> {
+        rd.list()
     }
 
     /// The value for another reference to the node `previous` was built
@@ -172,9 +193,20 @@ impl<'c, 'a> Context<'c, 'a> {
         Ok(())
     }
 
-    /// `T` from a scalar of a direct batch (sink/scalars.rs), or `None`
-    /// when `T` does not take it. The batch's strs were charged with the
-    /// batch.
+    /// Charges `bytes` as [`charge`](Context::charge) does, with no error
+    /// made: whether they fit the budget (the direct path declines if not).
+    #[inline]
+    pub(crate) fn try_charge(&mut self, bytes: usize) -> bool {
+        let used = self.shared.used.saturating_add(bytes as u64);
+        let fits = used <= self.budget;
+        if fits {
+            self.shared.used = used;
+        }
+        fits
+    }
+
+    /// `T` from a scalar read straight from the input (sink/direct.rs), or
+    /// `None` when `T` does not take it. A str was charged as it was read.
     #[inline(always)]
     pub(crate) fn scalar<T: FromPickle<'a>>(&mut self, s: Scalar<'a>) -> Option<T> {
         match s {
@@ -186,7 +218,7 @@ impl<'c, 'a> Context<'c, 'a> {
     }
 
     /// What conversions have charged so far, to go back to with
-    /// [`uncharge_to`](Context::uncharge_to) when a batch is declined.
+    /// [`uncharge_to`](Context::uncharge_to) when direct reading backs off.
     pub(crate) fn charged_so_far(&self) -> u64 {
         self.shared.used
     }

@@ -14,7 +14,9 @@ use num_bigint::BigInt;
 use super::dtype::Scalar;
 use super::from_pickle::{Context, FromPickle, hash_table_bytes};
 use super::numpy;
+use super::sink::direct::Direct;
 use crate::error::Result;
+use crate::format::opcodes as op;
 use crate::options::{DecodeOptions, Limits};
 use crate::value::{Item, Node, Value};
 
@@ -64,6 +66,14 @@ macro_rules! int_impls {
                 let wide = int_of(cx, item, stringify!($t))?;
                 <$t>::try_from(wide)
                     .map_err(|_| cx.error(item, format_args!("int {wide} is out of range for {}", stringify!($t))))
+            }
+
+            #[inline(always)]
+            fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+                match rd.int() {
+                    Some(i) => <$t>::try_from(i).ok(),
+                    None => rd.scalar(),
+                }
             }
         }
     )*};
@@ -128,6 +138,11 @@ impl<'a> FromPickle<'a> for f64 {
             Item::Int(i) => Ok(i as f64),
             _ => float_of_node(cx, item),
         }
+    }
+
+    #[inline(always)]
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        rd.float().or_else(|| rd.scalar())
     }
 }
 
@@ -249,11 +264,21 @@ impl<'a, T: FromPickle<'a>> FromPickle<'a> for Option<T> {
     fn from_input_str(s: &'a str) -> Option<Self> {
         T::from_input_str(s).map(Some)
     }
+
+    #[inline]
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        if rd.eat(op::NONE) { Some(None) } else { T::from_direct(rd).map(Some) }
+    }
 }
 
 impl<'a, T: FromPickle<'a>> FromPickle<'a> for Vec<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         T::vec_from_pickle(cx, item)
+    }
+
+    #[inline]
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        T::vec_from_direct(rd)
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
@@ -264,6 +289,10 @@ impl<'a, T: FromPickle<'a>> FromPickle<'a> for Vec<T> {
 impl<'a, T: FromPickle<'a>> FromPickle<'a> for VecDeque<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         T::vec_from_pickle(cx, item).map(VecDeque::from)
+    }
+
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        T::vec_from_direct(rd).map(VecDeque::from)
     }
 
     fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
@@ -283,6 +312,11 @@ impl<'a, T: FromPickle<'a>> FromPickle<'a> for Box<T> {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         cx.charge(item, size_of::<T>())?;
         T::from_pickle(cx, item).map(Box::new)
+    }
+
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        rd.charge(size_of::<T>())?;
+        T::from_direct(rd).map(Box::new)
     }
 }
 

@@ -14,7 +14,7 @@ mod impls;
 mod input;
 mod machine;
 pub(crate) mod numpy;
-mod sink;
+pub(crate) mod sink;
 mod stream;
 
 use std::io;
@@ -23,6 +23,7 @@ pub use decoder::{Decoder, ReaderSource, SliceSource};
 #[cfg(feature = "indexmap")]
 pub(crate) use from_pickle::hash_table_bytes;
 pub use from_pickle::{Context, FromPickle, FromPickleOwned};
+pub use sink::direct::Direct;
 
 use crate::error::Result;
 use crate::options::{DecodeOptions, Limits};

@@ -16,9 +16,10 @@
 use super::from_pickle::{Context, FromPickle, SharedCache};
 use super::input::SliceInput;
 use super::machine::Machine;
-use super::sink::scalars::{Run, Scalars};
+use super::sink::direct::Direct;
 use super::sink::{Sink, Streamed};
 use crate::error::Result;
+use crate::format::opcodes as op;
 use crate::options::{DecodeOptions, Limits};
 use crate::value::{Item, Value};
 
@@ -28,9 +29,16 @@ struct VecSink<'l, T> {
     last: Option<Item>,
     cache: SharedCache,
     limits: &'l Limits,
-    /// A batch of scalars was declined once: decline the rest at once.
-    no_scalars: bool,
+    /// Batches declined in a row (see [`MAX_DECLINES`]).
+    declined: u8,
 }
+
+/// After this many batches in a row declined, a sink declines the rest at
+/// once: the items are not of a shape the direct path reads. A decline
+/// costs at most a second parse of one batch. (A first batch is often
+/// declined for its memo writes, a class and its field names, which later
+/// batches only fetch.)
+const MAX_DECLINES: u8 = 2;
 
 impl<'a, T: FromPickle<'a>> VecSink<'_, T> {
     /// Makes room for `more` items, growing by doubling, charging the new
@@ -81,37 +89,44 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
         Ok(())
     }
 
-    fn scalars(&mut self, value: &Value<'a>, root: Item, run: Run<'a>) -> Result<bool> {
-        if self.no_scalars {
-            return Ok(false);
+    fn direct(
+        &mut self,
+        value: &Value<'a>,
+        root: Item,
+        bytes: &'a [u8],
+        memo: &[Option<Item>],
+        room: usize,
+    ) -> Option<usize> {
+        if self.declined >= MAX_DECLINES {
+            return None;
         }
         let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
         let (start, charged) = (self.out.len(), cx.charged_so_far());
-        // The batch's bytes bound what its strs copy.
-        let mut taken = cx.charge(root, run.bytes.len()).is_ok() && self.grow(&mut cx, root, run.count).is_ok();
-        if taken {
-            for s in Scalars::new(run) {
-                match cx.scalar::<T>(s) {
-                    Some(t) => self.out.push(t),
-                    None => {
-                        taken = false;
-                        break;
-                    }
-                }
+        let mut rd = Direct::new(bytes, memo, &mut cx, room, self.limits);
+        let mut taken = false;
+        // The usual path checks the batch against the container limit.
+        while rd.fits(self.out.len() - start + 1) && rd.hold(1).is_some() {
+            let Some(t) = rd.read::<T>() else { break };
+            if rd.reserve(&mut self.out, 1).is_none() {
+                break;
+            }
+            self.out.push(t);
+            if rd.peek() == Some(op::APPENDS) {
+                taken = true;
+                break;
             }
         }
-        // Every scalar the machine counted (a run is checked; this guards the
-        // two parses agreeing).
-        taken &= self.out.len() - start == run.count;
+        let read = bytes.len() - rd.rest().len();
         if taken {
             self.last = None;
+            self.declined = 0;
         } else {
             self.out.truncate(start);
             cx.uncharge_to(charged);
-            self.no_scalars = true;
+            self.declined += 1;
         }
         self.cache = cx.into_cache();
-        Ok(taken)
+        taken.then_some(read)
     }
 
     fn forget_from(&mut self, floor: usize) {
@@ -129,8 +144,11 @@ struct MapSink<'l, M, K, V> {
     insert: fn(&mut M, K, V),
     cache: SharedCache,
     limits: &'l Limits,
-    /// A batch of scalars was declined once: decline the rest at once.
-    no_scalars: bool,
+    /// A direct batch's pairs, inserted once the whole batch is read, so
+    /// that a declined batch leaves the map as it was.
+    batch: Vec<(K, V)>,
+    /// Batches declined in a row (see [`MAX_DECLINES`]).
+    declined: u8,
 }
 
 impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K, V> {
@@ -157,42 +175,52 @@ impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K,
         result
     }
 
-    fn scalars(&mut self, value: &Value<'a>, root: Item, run: Run<'a>) -> Result<bool> {
-        if self.no_scalars {
-            return Ok(false);
+    fn direct(
+        &mut self,
+        value: &Value<'a>,
+        root: Item,
+        bytes: &'a [u8],
+        memo: &[Option<Item>],
+        room: usize,
+    ) -> Option<usize> {
+        if self.declined >= MAX_DECLINES {
+            return None;
         }
         let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
         let charged = cx.charged_so_far();
-        let n = run.count / 2;
-        // The pairs are converted first and inserted once all converted, so
-        // that a declined batch leaves the map as it was.
-        let mut pairs = Vec::new();
-        // The pairs, and the batch's bytes, which bound what its strs copy.
-        let mut taken = cx.charge(root, n.saturating_mul(size_of::<(K, V)>()).saturating_add(run.bytes.len())).is_ok();
-        if taken {
-            pairs.reserve_exact(n);
-            let mut it = Scalars::new(run);
-            while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                match (cx.scalar::<K>(k), cx.scalar::<V>(v)) {
-                    (Some(k), Some(v)) => pairs.push((k, v)),
-                    _ => {
-                        taken = false;
-                        break;
-                    }
-                }
+        let mut rd = Direct::new(bytes, memo, &mut cx, room, self.limits);
+        let mut batch = std::mem::take(&mut self.batch);
+        let mut taken = false;
+        // The usual path checks the batch against the container limit (here
+        // counting keys and values, to be sure).
+        while rd.fits(2 * batch.len() + 2) && rd.hold(2).is_some() {
+            let Some(k) = rd.read::<K>() else { break };
+            let Some(v) = rd.read::<V>() else { break };
+            if rd.reserve(&mut batch, 1).is_none() {
+                break;
+            }
+            batch.push((k, v));
+            if rd.peek() == Some(op::SETITEMS) {
+                taken = true;
+                break;
             }
         }
-        taken &= pairs.len() == n;
+        let read = bytes.len() - rd.rest().len();
         if taken {
-            for (k, v) in pairs {
+            for (k, v) in batch.drain(..) {
                 (self.insert)(&mut self.out, k, v);
             }
+            self.declined = 0;
         } else {
+            // Freed, as its charge is given back with the rest.
+            batch = Vec::new();
             cx.uncharge_to(charged);
-            self.no_scalars = true;
+            self.declined += 1;
         }
+        // The batch buffer is kept for the next batch, still charged.
+        self.batch = batch;
         self.cache = cx.into_cache();
-        Ok(taken)
+        taken.then_some(read)
     }
 
     fn forget_from(&mut self, floor: usize) {
@@ -209,7 +237,7 @@ fn run<'a>(bytes: &'a [u8], opts: &DecodeOptions, sink: &mut dyn Sink<'a>) -> Re
 /// items. `None` when streaming gave up: the caller decodes the whole graph.
 pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Vec<T>>> {
     let mut sink =
-        VecSink { out: Vec::new(), last: None, cache: SharedCache::default(), limits: &opts.limits, no_scalars: false };
+        VecSink { out: Vec::new(), last: None, cache: SharedCache::default(), limits: &opts.limits, declined: 0 };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(Vec::<T>::from_value(value, &opts.limits)),
@@ -234,7 +262,7 @@ where
 {
     // `empty` was made with room for the pairs: its table is charged first.
     let cache = SharedCache::charged(presized as u64);
-    let mut sink = MapSink { out: empty, insert, cache, limits: &opts.limits, no_scalars: false };
+    let mut sink = MapSink { out: empty, insert, cache, limits: &opts.limits, batch: Vec::new(), declined: 0 };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(M::from_value(value, &opts.limits)),

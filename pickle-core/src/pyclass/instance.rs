@@ -5,8 +5,9 @@
 use std::fmt;
 
 use crate::de::collections::tuple_reconstructor;
-use crate::de::{Context, FromPickle};
+use crate::de::{Context, Direct, FromPickle};
 use crate::error::{Error, Result};
+use crate::format::opcodes as op;
 use crate::ser::Encoder;
 use crate::value::{Construct, Global, Item, Node, Object};
 
@@ -22,7 +23,7 @@ pub struct ClassInfo {
 }
 
 impl ClassInfo {
-    fn matches(&self, g: &Global<'_>) -> bool {
+    pub(crate) fn matches(&self, g: &Global<'_>) -> bool {
         g.is(self.module, self.qualname) || self.aliases.iter().any(|&(m, q)| g.is(m, q))
     }
 }
@@ -174,6 +175,120 @@ pub fn instance_state<'c>(cx: &Context<'c, '_>, item: Item, info: &ClassInfo) ->
         _ => add(&mut state, st)?,
     }
     Ok(state)
+}
+
+/// An instance's state being read straight from the input
+/// ([`direct_instance`]).
+#[derive(Debug)]
+pub struct DirectState {
+    /// The state is `(None, {slots})` rather than a dict.
+    slots: bool,
+    step: Step,
+    pairs: usize,
+    /// Stack slots held for the instance, its state and the open MARK.
+    held: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    /// In `MARK name value ... SETITEMS`.
+    Batch,
+    /// In `name value SETITEM ...`; `pending`: a value was read whose
+    /// SETITEM comes next.
+    Single {
+        pending: bool,
+    },
+    /// The state's pairs are read; its close and BUILD come next.
+    Close,
+    Done,
+}
+
+/// Starts reading an instance of `info`'s class straight from the input, as
+/// pickle-rs writes one at protocol 2 and above: the class fetched from the
+/// memo, `EMPTY_TUPLE NEWOBJ`, then a state dict or `(None, {slots})`
+/// (`NONE EMPTY_DICT ... TUPLE2 BUILD`). `None` for anything else, which the
+/// usual path reads (and [`instance_state`] checks): another class, another
+/// construction, a memo write.
+pub fn direct_instance(rd: &mut Direct<'_, '_, '_>, info: &ClassInfo) -> Option<DirectState> {
+    rd.hold(2)?;
+    match rd.memo_node()? {
+        Node::Global(g) if info.matches(g) => {}
+        _ => return None,
+    }
+    if !(rd.eat(op::EMPTY_TUPLE) && rd.eat(op::NEWOBJ)) {
+        return None;
+    }
+    rd.release(1);
+    let slots = rd.eat(op::NONE);
+    if !rd.eat(op::EMPTY_DICT) {
+        return None;
+    }
+    let mut held = 2 + usize::from(slots);
+    rd.hold(held - 1)?;
+    let step = if rd.eat(op::MARK) {
+        rd.hold(1)?;
+        held += 1;
+        Step::Batch
+    } else {
+        Step::Single { pending: false }
+    };
+    Some(DirectState { slots, step, pairs: 0, held })
+}
+
+impl DirectState {
+    /// The name of the next attribute, whose value the caller reads next;
+    /// `Some(None)` once the state and its BUILD are read; `None` for
+    /// anything else (the usual path reads the batch).
+    #[inline]
+    pub fn key<'c>(&mut self, rd: &mut Direct<'_, 'c, '_>) -> Option<Option<&'c str>> {
+        loop {
+            match self.step {
+                Step::Batch => {
+                    if rd.eat(op::SETITEMS) {
+                        rd.release(1 + 2 * self.pairs);
+                        self.held -= 1;
+                        self.step = Step::Close;
+                        continue;
+                    }
+                    return self.name(rd).map(Some);
+                }
+                Step::Single { pending } => {
+                    if pending {
+                        if !rd.eat(op::SETITEM) {
+                            return None;
+                        }
+                        rd.release(2);
+                    }
+                    match self.name(rd) {
+                        Some(name) => {
+                            self.step = Step::Single { pending: true };
+                            return Some(Some(name));
+                        }
+                        None => self.step = Step::Close,
+                    }
+                }
+                Step::Close => {
+                    if (self.slots && !rd.eat(op::TUPLE2)) || !rd.eat(op::BUILD) {
+                        return None;
+                    }
+                    rd.release(self.held);
+                    self.step = Step::Done;
+                    return Some(None);
+                }
+                Step::Done => return Some(None),
+            }
+        }
+    }
+
+    fn name<'c>(&mut self, rd: &mut Direct<'_, 'c, '_>) -> Option<&'c str> {
+        if !rd.fits(self.pairs + 1) {
+            return None;
+        }
+        let name = rd.name()?;
+        rd.hold(2)?;
+        self.pairs += 1;
+        Some(name)
+    }
 }
 
 /// Decodes a field, naming it and its class in any error.

@@ -21,6 +21,11 @@ impl Memo {
         self.count
     }
 
+    /// The dense slots, for the direct path's fetches (sink/direct.rs).
+    pub(super) fn dense(&self) -> &[Option<Item>] {
+        &self.dense
+    }
+
     fn get(&self, key: u64) -> Option<Item> {
         match self.dense.get(key as usize) {
             Some(slot) => *slot,

@@ -208,19 +208,14 @@ impl<'a, 'o> Machine<'a, 'o> {
             return Ok(());
         }
         let Some(bytes) = input.borrowed() else { return Ok(()) };
-        let dict = s.sink.wants_dict();
-        // As many items as the stack could hold above the mark, and the
-        // container limit that APPENDS or SETITEMS would check.
+        // The stack slots above the mark the usual path would have.
         let room = self.opts.limits.max_depth.saturating_sub(self.stack.len() + self.marks.len());
-        let max = room.min(self.opts.limits.max_container_len);
-        let close = if dict { op::SETITEMS } else { op::APPENDS };
-        let Some(run) = super::sink::scalars::scan(bytes, close, dict, max) else { return Ok(()) };
         self.value.set_typed_budget(self.budget.saturating_sub(self.used));
         let Some(s) = &mut self.stream else { return Ok(()) };
-        if s.sink.scalars(&self.value, root, run).map_err(|e| s.give_up(e))? {
+        if let Some(read) = s.sink.direct(&self.value, root, bytes, self.memo.dense(), room) {
             s.consumed = true;
             s.pending = true;
-            input.skip(run.bytes.len());
+            input.skip(read);
         }
         Ok(())
     }

@@ -2,11 +2,11 @@
 //! bookkeeping for that. The sinks themselves and the drivers that run the
 //! machine with one are in `stream.rs`.
 
+pub(crate) mod direct;
 pub(crate) mod scalars;
 
 use crate::error::{Error, Result};
 use crate::value::{Item, NodeId, Value};
-use scalars::Run;
 
 /// What receives the root container's items.
 pub(crate) trait Sink<'a> {
@@ -16,11 +16,20 @@ pub(crate) trait Sink<'a> {
     fn items(&mut self, value: &Value<'a>, root: Item, items: &[Item]) -> Result<()>;
     /// Pairs set on the root dict `root`, in order.
     fn pairs(&mut self, value: &Value<'a>, root: Item, pairs: &[(Item, Item)]) -> Result<()>;
-    /// A checked batch of scalars (items, or keys and values in turn) for
-    /// the root, converted with no node made (sink/scalars.rs). `Ok(false)`: the
-    /// sink declined the batch and nothing changed; the machine then reads
-    /// it the usual way.
-    fn scalars(&mut self, value: &Value<'a>, root: Item, run: Run<'a>) -> Result<bool>;
+    /// Reads the batch of the root that starts at `bytes` (just after its
+    /// MARK) straight from the input, up to (not including) the root's
+    /// APPENDS or SETITEMS, with no node made (sink/direct.rs): the bytes
+    /// read, or `None` when the sink declined the batch and nothing changed
+    /// (the machine then reads it the usual way). `memo` is the machine's
+    /// dense memo; `room`, the stack slots left above the MARK.
+    fn direct(
+        &mut self,
+        value: &Value<'a>,
+        root: Item,
+        bytes: &'a [u8],
+        memo: &[Option<Item>],
+        room: usize,
+    ) -> Option<usize>;
     /// The arena freed the nodes at `floor` and above: forget anything built
     /// for them, since their ids will be reused.
     fn forget_from(&mut self, floor: usize);

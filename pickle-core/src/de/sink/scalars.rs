@@ -1,20 +1,6 @@
-//! Scalars straight from the input into a streamed collection.
-//!
-//! Most of a large list or dict is often plain scalars: `MARK str str ...
-//! APPENDS`, `MARK str int str int ... SETITEMS`. Making a graph node for
-//! each str only to copy it into a `String` and free the node costs more
-//! than the copy itself. When the machine streams such a container
-//! (`stream.rs`) and a batch holds nothing but scalars, it hands the
-//! batch's bytes to the sink, which converts each scalar as it parses it
-//! (`Scalars`): no node, no stack entry, no memo entry.
-//!
-//! The machine first checks the batch's shape ([`scan`]): opcodes whose
-//! arguments lie inside the input, each a scalar (no memo write after any,
-//! so no later `GET` can want a node), FRAMEs between them, and the batch's
-//! own closing opcode at the end. Anything else, and the batch goes the
-//! usual way. The sink may still decline (a str that is not UTF-8, a value
-//! its type does not take), and then nothing has changed and the batch
-//! goes the usual way, which reports any error at its byte.
+//! The scalar opcodes, as the direct path (`direct.rs`) and the counting
+//! pass (`count.rs`) read them: one scalar at a time ([`parse`]), or a
+//! whole batch of nothing but scalars checked at once ([`scan`]).
 
 use crate::format::opcodes as op;
 use crate::format::text;
@@ -67,11 +53,9 @@ fn width(b: &[u8]) -> Option<(usize, bool)> {
 
 /// Checks the batch that starts at `bytes` (just after its MARK): scalars
 /// and FRAMEs only, each inside the input (a FRAME's frame too, as the
-/// machine checks it), then `close`. `pairs` asks for an even count. At
-/// most `max` scalars. A batch whose first scalar is not a str is left to
-/// the usual path at once: that path makes no node for ints and floats
-/// either, and costs less for them than parsing twice.
-pub(crate) fn scan(bytes: &[u8], close: u8, pairs: bool, max: usize) -> Option<Run<'_>> {
+/// machine checks it), then `close`. `pairs` asks for an even count;
+/// `first_str` for a str first. At most `max` scalars.
+pub(crate) fn scan(bytes: &[u8], close: u8, pairs: bool, max: usize, first_str: bool) -> Option<Run<'_>> {
     let (mut at, mut count) = (0usize, 0usize);
     loop {
         let rest = bytes.get(at..)?;
@@ -83,7 +67,7 @@ pub(crate) fn scan(bytes: &[u8], close: u8, pairs: bool, max: usize) -> Option<R
             return None;
         }
         if scalar {
-            if count == 0 && !matches!(rest[0], op::SHORT_BINUNICODE | op::BINUNICODE) {
+            if first_str && count == 0 && !matches!(rest[0], op::SHORT_BINUNICODE | op::BINUNICODE) {
                 return None;
             }
             count += 1;
@@ -104,43 +88,38 @@ pub(crate) fn scan(bytes: &[u8], close: u8, pairs: bool, max: usize) -> Option<R
     Some(Run { bytes: &bytes[..at], count })
 }
 
-/// The scalars of a checked run, in order.
-pub(crate) struct Scalars<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Scalars<'a> {
-    pub(crate) fn new(run: Run<'a>) -> Self {
-        Scalars { rest: run.bytes }
-    }
-}
-
-impl<'a> Iterator for Scalars<'a> {
-    type Item = Scalar<'a>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Scalar<'a>> {
-        loop {
-            let b: &'a [u8] = self.rest;
-            let (w, scalar) = width(b)?;
-            let (this, rest) = (b.get(..w)?, &b[w..]);
-            self.rest = rest;
-            if !scalar {
-                continue;
-            }
-            let int = |v: i64| Some(Scalar::Item(Item::Int(v)));
-            return match this {
-                [op::SHORT_BINUNICODE, _, s @ ..] => Some(Scalar::Str(s)),
-                [op::BINUNICODE, _, _, _, _, s @ ..] => Some(Scalar::Str(s)),
-                [op::BININT1, a] => int(i64::from(*a)),
-                [op::BININT2, a, b] => int(i64::from(u16::from_le_bytes([*a, *b]))),
-                [op::BININT, a, b, c, d] => int(i64::from(i32::from_le_bytes([*a, *b, *c, *d]))),
-                [op::BINFLOAT, x @ ..] => Some(Scalar::Item(Item::Float(f64::from_be_bytes(x.try_into().ok()?)))),
-                [op::NONE] => Some(Scalar::Item(Item::None)),
-                [op::NEWTRUE] => Some(Scalar::Item(Item::Bool(true))),
-                [op::NEWFALSE] => Some(Scalar::Item(Item::Bool(false))),
-                _ => None,
-            };
+/// The scalar opcode that starts `b` and its width, arguments included;
+/// `None` for another opcode or one whose arguments run past `b`. A LONG1
+/// is read up to `long_max` bytes (at most 8: an int that fits an `i64`, as
+/// the machine reads it).
+#[inline(always)]
+pub(crate) fn parse(b: &[u8], long_max: usize) -> Option<(Scalar<'_>, usize)> {
+    let int = |v: i64, w: usize| Some((Scalar::Item(Item::Int(v)), w));
+    match *b {
+        [op::BINFLOAT, a, b, c, d, e, f, g, h, ..] => {
+            Some((Scalar::Item(Item::Float(f64::from_be_bytes([a, b, c, d, e, f, g, h]))), 9))
         }
+        [op::SHORT_BINUNICODE, n, ref rest @ ..] => {
+            let n = usize::from(n);
+            Some((Scalar::Str(rest.get(..n)?), 2 + n))
+        }
+        [op::BININT1, a, ..] => int(i64::from(a), 2),
+        [op::BININT2, a, b, ..] => int(i64::from(u16::from_le_bytes([a, b])), 3),
+        [op::BININT, a, b, c, d, ..] => int(i64::from(i32::from_le_bytes([a, b, c, d])), 5),
+        [op::BINUNICODE, a, b, c, d, ref rest @ ..] => {
+            let n = u32::from_le_bytes([a, b, c, d]) as usize;
+            Some((Scalar::Str(rest.get(..n)?), 5 + n))
+        }
+        [op::LONG1, n, ref rest @ ..] if usize::from(n) <= long_max.min(8) => {
+            let bytes = rest.get(..usize::from(n))?;
+            let negative = bytes.last().is_some_and(|&b| b & 0x80 != 0);
+            let mut buf = if negative { [0xffu8; 8] } else { [0u8; 8] };
+            buf[..bytes.len()].copy_from_slice(bytes);
+            int(i64::from_le_bytes(buf), 2 + usize::from(n))
+        }
+        [op::NONE, ..] => Some((Scalar::Item(Item::None), 1)),
+        [op::NEWTRUE, ..] => Some((Scalar::Item(Item::Bool(true)), 1)),
+        [op::NEWFALSE, ..] => Some((Scalar::Item(Item::Bool(false)), 1)),
+        _ => None,
     }
 }
