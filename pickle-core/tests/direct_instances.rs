@@ -370,11 +370,13 @@ fn the_direct_path_needs_only_the_results_budget() {
     assert_eq!(err.kind(), ErrorKind::LimitExceeded);
 }
 
-/// CPython writes a list of instances with every object memoized, which the
-/// direct path declines; `pickletools.optimize` drops the memo writes no
-/// GET reads, and then every batch after the first goes direct. Python
-/// writes both, for a plain class, a dataclass and a slots dataclass (whose
-/// state is `(None, {slots})`); Rust reads both and gets the same values.
+/// CPython writes a list of instances with every object memoized; the
+/// direct path skips the memo writes no later GET reads (found by a pass
+/// over the input once a second batch stops at one), and
+/// `pickletools.optimize` drops them from the file. Either way every batch
+/// after the first goes direct. Python writes both, for a plain class, a
+/// dataclass and a slots dataclass (whose state is `(None, {slots})`), and a
+/// list of strs; Rust reads them all and gets the same values.
 #[test]
 fn python_written_instances_read_both_ways() {
     let lines = common::python(
@@ -395,18 +397,36 @@ for kind in ("plain", "dataclass", "slots_dataclass"):
         raw = pickle.dumps(items, proto)
         print(raw.hex())
         print(pickletools.optimize(raw).hex())
+strs = ["s%d-%d" % (i % 1000, i) for i in range(2500)]
+for proto in (2, 4, 5):
+    print(pickle.dumps(strs, proto).hex())
+# Shared objects in later batches: one label str in two items, one item twice.
+items[2200].label = items[1500].label
+items.append(items[1600])
+print(pickle.dumps(items, 4).hex())
 "#,
         "",
     );
     let want = items(2500);
-    assert_eq!(lines.len(), 18, "{} lines", lines.len());
-    for (k, line) in lines.iter().enumerate() {
-        let bytes: Vec<u8> =
-            (0..line.len() / 2).map(|i| u8::from_str_radix(&line[2 * i..2 * i + 2], 16).expect("hex")).collect();
-        let (back, reads) = decode::<Item>(&bytes, DecodeOptions::default());
+    assert_eq!(lines.len(), 22, "{} lines", lines.len());
+    let hex = |line: &str| -> Vec<u8> {
+        (0..line.len() / 2).map(|i| u8::from_str_radix(&line[2 * i..2 * i + 2], 16).expect("hex")).collect()
+    };
+    for (k, line) in lines[..18].iter().enumerate() {
+        let (back, reads) = decode::<Item>(&hex(line), DecodeOptions::default());
         assert_eq!(back.expect("python's items"), want, "pickle {k}");
-        if k % 2 == 1 {
-            assert!(reads >= 2500 - BATCH, "optimized pickle {k}: {reads} read directly");
-        }
+        assert!(reads >= 2500 - BATCH, "pickle {k}: {reads} read directly");
     }
+    let strs: Vec<String> = (0..2500).map(|i| format!("s{}-{i}", i % 1000)).collect();
+    for (k, line) in lines[18..21].iter().enumerate() {
+        let (back, reads) = decode::<String>(&hex(line), DecodeOptions::default());
+        assert_eq!(back.expect("python's strs"), strs, "strs {k}");
+        assert!(reads >= 2500 - BATCH, "strs {k}: {reads} read directly");
+    }
+    // The batches holding what a later GET fetches go the usual way.
+    let mut shared = want.clone();
+    shared[2200].label = shared[1500].label.clone();
+    shared.push(shared[1600].clone());
+    let (back, _) = decode::<Item>(&hex(&lines[21]), DecodeOptions::default());
+    assert_eq!(back.expect("shared"), shared);
 }

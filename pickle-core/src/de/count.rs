@@ -138,6 +138,54 @@ pub(crate) fn root_len(bytes: &[u8], dict: bool) -> Option<usize> {
     }
 }
 
+/// The memo keys that a GET, BINGET or LONG_BINGET reads from `bytes` up
+/// to the pickle's STOP: every other memo write there is dead (no later
+/// fetch can want it), and the direct path may skip it (sink/direct.rs).
+/// `None` when the pass does not follow the input (an unknown opcode, a
+/// truncated argument) or a key is `cap` or more.
+pub(crate) fn reached_keys(bytes: &[u8], cap: u64) -> Option<Reached> {
+    let mut words: Vec<u64> = Vec::new();
+    let mut at = 0usize;
+    loop {
+        let code = *bytes.get(at)?;
+        at += 1;
+        let info = op::info(code)?;
+        let start = at;
+        if let Some(arg) = info.arg {
+            at = skip_arg(bytes, at, arg.layout())?;
+        }
+        let key = match code {
+            op::STOP => return Some(Reached { words }),
+            op::BINGET => u64::from(bytes[start]),
+            op::LONG_BINGET => u64::from(u32::from_le_bytes(bytes[start..at].try_into().ok()?)),
+            op::GET => std::str::from_utf8(bytes[start..at - 1].trim_ascii()).ok()?.parse().ok()?,
+            _ => continue,
+        };
+        if key >= cap {
+            return None;
+        }
+        let word = (key / 64) as usize;
+        if word >= words.len() {
+            words.resize(word + 1, 0);
+        }
+        words[word] |= 1 << (key % 64);
+    }
+}
+
+/// A set of memo keys ([`reached_keys`]).
+#[derive(Debug, Default)]
+pub(crate) struct Reached {
+    words: Vec<u64>,
+}
+
+impl Reached {
+    /// Whether a fetch reads `key`.
+    #[inline]
+    pub(crate) fn has(&self, key: u64) -> bool {
+        usize::try_from(key / 64).ok().and_then(|w| self.words.get(w)).is_some_and(|w| w & (1 << (key % 64)) != 0)
+    }
+}
+
 /// The position after an argument laid out as `layout` that starts at
 /// `at`, or `None` when the input ends first.
 fn skip_arg(bytes: &[u8], at: usize, layout: ArgLayout) -> Option<usize> {
@@ -161,7 +209,22 @@ fn skip_arg(bytes: &[u8], at: usize, layout: ArgLayout) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::root_len;
+    use super::{reached_keys, root_len};
+
+    #[test]
+    fn finds_every_fetched_key_and_only_those() {
+        // Protocol 4: MEMOIZE 0..2, BINGET 1, LONG_BINGET 70000; protocol 0: GET 5.
+        let p4 = b"\x80\x04](K\x01\x94K\x02\x94K\x03\x94h\x01j\x70\x11\x01\x00e.";
+        let set = reached_keys(p4, 1 << 20).expect("follows");
+        assert_eq!((0..5).map(|k| set.has(k)).collect::<Vec<_>>(), [false, true, false, false, false]);
+        assert!(set.has(70000) && !set.has(69999) && !set.has(u64::MAX));
+        assert!(reached_keys(p4, 70000).is_none(), "a key at the cap");
+        let p0 = b"(lp0\nI1\nag5\na.";
+        let set = reached_keys(p0, 100).expect("follows");
+        assert!(set.has(5) && !set.has(0));
+        assert!(reached_keys(b"h", 100).is_none(), "truncated");
+        assert!(reached_keys(b"\xff.", 100).is_none(), "unknown opcode");
+    }
 
     #[test]
     fn counts_what_cpython_batches_into_the_root() {

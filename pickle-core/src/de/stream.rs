@@ -13,11 +13,12 @@
 //! STOP), the machine gives up: if nothing was consumed yet it simply goes on
 //! building the whole graph, otherwise the caller decodes again without a sink.
 
+use super::count::{self, Reached};
 use super::from_pickle::{Context, FromPickle, SharedCache};
 use super::input::SliceInput;
 use super::machine::Machine;
 use super::sink::direct::Direct;
-use super::sink::{Sink, Streamed};
+use super::sink::{Direct as DirectBatch, MemoView, Sink, Streamed};
 use crate::error::Result;
 use crate::format::opcodes as op;
 use crate::options::{DecodeOptions, Limits};
@@ -29,16 +30,75 @@ struct VecSink<'l, T> {
     last: Option<Item>,
     cache: SharedCache,
     limits: &'l Limits,
-    /// Batches declined in a row (see [`MAX_DECLINES`]).
-    declined: u8,
+    tries: Tries,
 }
 
 /// After this many batches in a row declined, a sink declines the rest at
 /// once: the items are not of a shape the direct path reads. A decline
-/// costs at most a second parse of one batch. (A first batch is often
-/// declined for its memo writes, a class and its field names, which later
-/// batches only fetch.)
+/// costs at most a second parse of one batch.
 const MAX_DECLINES: u8 = 2;
+
+/// When a sink reads a batch directly, and which memo writes it may skip.
+///
+/// A first batch is often declined for what it defines: a class and field
+/// names, memoized there and only fetched by later batches. It does not
+/// count. When a later batch is declined at a memo write, the input
+/// memoizes more than that, as CPython does every str, list, dict and
+/// instance: a pass over the rest of the input then finds the keys any
+/// later fetch reads (`count.rs`), the batch is read again, and the writes
+/// of every other key are skipped from then on.
+#[derive(Default)]
+struct Tries {
+    /// Batches declined in a row (see [`MAX_DECLINES`]).
+    declined: u8,
+    /// Whether a batch was tried before.
+    tried: bool,
+    /// The keys later fetches read, once the pass ran (`None` inside: it
+    /// could not follow the input, or its set did not fit the budget).
+    reached: Option<Option<Reached>>,
+}
+
+impl Tries {
+    /// Runs `attempt` (with the keys later fetches read, if known), which
+    /// gives the batch read or `None`, and whether it stopped at a memo write.
+    #[allow(clippy::too_many_arguments)]
+    fn run<'a>(
+        &mut self,
+        value: &Value<'a>,
+        root: Item,
+        limits: &Limits,
+        cache: &mut SharedCache,
+        bytes: &'a [u8],
+        memo: MemoView<'_>,
+        mut attempt: impl FnMut(&mut SharedCache, Option<&Reached>) -> (Option<DirectBatch>, bool),
+    ) -> Option<DirectBatch> {
+        if self.declined >= MAX_DECLINES {
+            return None;
+        }
+        let (mut done, at_memo) = attempt(cache, self.reached.as_ref().and_then(Option::as_ref));
+        if !std::mem::replace(&mut self.tried, true) && done.is_none() {
+            return None;
+        }
+        if done.is_none() && at_memo && self.reached.is_none() {
+            // The set's bits are charged like any allocation.
+            let cap = memo.len.saturating_add(bytes.len() as u64).min(limits.max_memo as u64);
+            let mut cx = Context::with_cache(value, root, limits, std::mem::take(cache));
+            let fits = cx.try_charge((cap / 8) as usize + 8);
+            *cache = cx.into_cache();
+            let reached = if fits { count::reached_keys(bytes, cap) } else { None };
+            if let Some(reached) = &reached {
+                done = attempt(cache, Some(reached)).0;
+            }
+            self.reached = Some(reached);
+        }
+        if done.is_some() {
+            self.declined = 0;
+        } else {
+            self.declined += 1;
+        }
+        done
+    }
+}
 
 impl<'a, T: FromPickle<'a>> VecSink<'_, T> {
     /// Makes room for `more` items, growing by doubling, charging the new
@@ -94,39 +154,40 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
         value: &Value<'a>,
         root: Item,
         bytes: &'a [u8],
-        memo: &[Option<Item>],
+        memo: MemoView<'_>,
         room: usize,
-    ) -> Option<usize> {
-        if self.declined >= MAX_DECLINES {
-            return None;
-        }
-        let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
-        let (start, charged) = (self.out.len(), cx.charged_so_far());
-        let mut rd = Direct::new(bytes, memo, &mut cx, room, self.limits);
-        let mut taken = false;
-        // The usual path checks the batch against the container limit.
-        while rd.fits(self.out.len() - start + 1) && rd.hold(1).is_some() {
-            let Some(t) = rd.read::<T>() else { break };
-            if rd.reserve(&mut self.out, 1).is_none() {
-                break;
+    ) -> Option<DirectBatch> {
+        let VecSink { out, last, cache, limits, tries } = self;
+        let done = tries.run(value, root, limits, cache, bytes, memo, |cache, reached| {
+            let mut cx = Context::with_cache(value, root, limits, std::mem::take(cache));
+            let (start, charged) = (out.len(), cx.charged_so_far());
+            let mut rd = Direct::new(bytes, memo, reached, &mut cx, room, limits);
+            let mut taken = false;
+            // The usual path checks the batch against the container limit.
+            while rd.fits(out.len() - start + 1) && rd.hold(1).is_some() {
+                let Some(t) = rd.read::<T>() else { break };
+                if rd.reserve(out, 1).is_none() {
+                    break;
+                }
+                out.push(t);
+                if rd.peek() == Some(op::APPENDS) {
+                    taken = true;
+                    break;
+                }
             }
-            self.out.push(t);
-            if rd.peek() == Some(op::APPENDS) {
-                taken = true;
-                break;
+            let (at_memo, done) =
+                (rd.at_memo_write(), DirectBatch { read: bytes.len() - rd.rest().len(), skipped: rd.skipped() });
+            if !taken {
+                out.truncate(start);
+                cx.uncharge_to(charged);
             }
+            *cache = cx.into_cache();
+            (taken.then_some(done), at_memo)
+        });
+        if done.is_some() {
+            *last = None;
         }
-        let read = bytes.len() - rd.rest().len();
-        if taken {
-            self.last = None;
-            self.declined = 0;
-        } else {
-            self.out.truncate(start);
-            cx.uncharge_to(charged);
-            self.declined += 1;
-        }
-        self.cache = cx.into_cache();
-        taken.then_some(read)
+        done
     }
 
     fn forget_from(&mut self, floor: usize) {
@@ -147,8 +208,7 @@ struct MapSink<'l, M, K, V> {
     /// A direct batch's pairs, inserted once the whole batch is read, so
     /// that a declined batch leaves the map as it was.
     batch: Vec<(K, V)>,
-    /// Batches declined in a row (see [`MAX_DECLINES`]).
-    declined: u8,
+    tries: Tries,
 }
 
 impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K, V> {
@@ -180,47 +240,44 @@ impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K,
         value: &Value<'a>,
         root: Item,
         bytes: &'a [u8],
-        memo: &[Option<Item>],
+        memo: MemoView<'_>,
         room: usize,
-    ) -> Option<usize> {
-        if self.declined >= MAX_DECLINES {
-            return None;
-        }
-        let mut cx = Context::with_cache(value, root, self.limits, std::mem::take(&mut self.cache));
-        let charged = cx.charged_so_far();
-        let mut rd = Direct::new(bytes, memo, &mut cx, room, self.limits);
-        let mut batch = std::mem::take(&mut self.batch);
-        let mut taken = false;
-        // The usual path checks the batch against the container limit (here
-        // counting keys and values, to be sure).
-        while rd.fits(2 * batch.len() + 2) && rd.hold(2).is_some() {
-            let Some(k) = rd.read::<K>() else { break };
-            let Some(v) = rd.read::<V>() else { break };
-            if rd.reserve(&mut batch, 1).is_none() {
-                break;
+    ) -> Option<DirectBatch> {
+        let MapSink { out, insert, cache, limits, batch, tries } = self;
+        tries.run(value, root, limits, cache, bytes, memo, |cache, reached| {
+            let mut cx = Context::with_cache(value, root, limits, std::mem::take(cache));
+            let charged = cx.charged_so_far();
+            let mut rd = Direct::new(bytes, memo, reached, &mut cx, room, limits);
+            let mut taken = false;
+            // The usual path checks the batch against the container limit
+            // (here counting keys and values, to be sure).
+            while rd.fits(2 * batch.len() + 2) && rd.hold(2).is_some() {
+                let Some(k) = rd.read::<K>() else { break };
+                let Some(v) = rd.read::<V>() else { break };
+                if rd.reserve(batch, 1).is_none() {
+                    break;
+                }
+                batch.push((k, v));
+                if rd.peek() == Some(op::SETITEMS) {
+                    taken = true;
+                    break;
+                }
             }
-            batch.push((k, v));
-            if rd.peek() == Some(op::SETITEMS) {
-                taken = true;
-                break;
+            let (at_memo, done) =
+                (rd.at_memo_write(), DirectBatch { read: bytes.len() - rd.rest().len(), skipped: rd.skipped() });
+            if taken {
+                // The batch buffer is kept for the next batch, still charged.
+                for (k, v) in batch.drain(..) {
+                    insert(out, k, v);
+                }
+            } else {
+                // Freed, as its charge is given back with the rest.
+                *batch = Vec::new();
+                cx.uncharge_to(charged);
             }
-        }
-        let read = bytes.len() - rd.rest().len();
-        if taken {
-            for (k, v) in batch.drain(..) {
-                (self.insert)(&mut self.out, k, v);
-            }
-            self.declined = 0;
-        } else {
-            // Freed, as its charge is given back with the rest.
-            batch = Vec::new();
-            cx.uncharge_to(charged);
-            self.declined += 1;
-        }
-        // The batch buffer is kept for the next batch, still charged.
-        self.batch = batch;
-        self.cache = cx.into_cache();
-        taken.then_some(read)
+            *cache = cx.into_cache();
+            (taken.then_some(done), at_memo)
+        })
     }
 
     fn forget_from(&mut self, floor: usize) {
@@ -236,8 +293,13 @@ fn run<'a>(bytes: &'a [u8], opts: &DecodeOptions, sink: &mut dyn Sink<'a>) -> Re
 /// Decodes a pickle whose root is a list into a `Vec<T>`, streaming its
 /// items. `None` when streaming gave up: the caller decodes the whole graph.
 pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Vec<T>>> {
-    let mut sink =
-        VecSink { out: Vec::new(), last: None, cache: SharedCache::default(), limits: &opts.limits, declined: 0 };
+    let mut sink = VecSink {
+        out: Vec::new(),
+        last: None,
+        cache: SharedCache::default(),
+        limits: &opts.limits,
+        tries: Tries::default(),
+    };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(Vec::<T>::from_value(value, &opts.limits)),
@@ -262,7 +324,8 @@ where
 {
     // `empty` was made with room for the pairs: its table is charged first.
     let cache = SharedCache::charged(presized as u64);
-    let mut sink = MapSink { out: empty, insert, cache, limits: &opts.limits, batch: Vec::new(), declined: 0 };
+    let mut sink =
+        MapSink { out: empty, insert, cache, limits: &opts.limits, batch: Vec::new(), tries: Tries::default() };
     match run(bytes, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(M::from_value(value, &opts.limits)),

@@ -206,9 +206,10 @@ enum Step {
 /// Starts reading an instance of `info`'s class straight from the input, as
 /// pickle-rs writes one at protocol 2 and above: the class fetched from the
 /// memo, `EMPTY_TUPLE NEWOBJ`, then a state dict or `(None, {slots})`
-/// (`NONE EMPTY_DICT ... TUPLE2 BUILD`). `None` for anything else, which the
-/// usual path reads (and [`instance_state`] checks): another class, another
-/// construction, a memo write.
+/// (`NONE EMPTY_DICT ... TUPLE2 BUILD`), as CPython writes one too, with
+/// memo writes that the reader skips when no later fetch reads them. `None`
+/// for anything else, which the usual path reads (and [`instance_state`]
+/// checks): another class, another construction, a memo write kept.
 pub fn direct_instance(rd: &mut Direct<'_, '_, '_>, info: &ClassInfo) -> Option<DirectState> {
     rd.hold(2)?;
     match rd.memo_node()? {
@@ -218,11 +219,13 @@ pub fn direct_instance(rd: &mut Direct<'_, '_, '_>, info: &ClassInfo) -> Option<
     if !(rd.eat(op::EMPTY_TUPLE) && rd.eat(op::NEWOBJ)) {
         return None;
     }
+    rd.after_value();
     rd.release(1);
     let slots = rd.eat(op::NONE);
     if !rd.eat(op::EMPTY_DICT) {
         return None;
     }
+    rd.after_value();
     let mut held = 2 + usize::from(slots);
     rd.hold(held - 1)?;
     let step = if rd.eat(op::MARK) {
@@ -268,7 +271,13 @@ impl DirectState {
                     }
                 }
                 Step::Close => {
-                    if (self.slots && !rd.eat(op::TUPLE2)) || !rd.eat(op::BUILD) {
+                    if self.slots {
+                        if !rd.eat(op::TUPLE2) {
+                            return None;
+                        }
+                        rd.after_value();
+                    }
+                    if !rd.eat(op::BUILD) {
                         return None;
                     }
                     rd.release(self.held);

@@ -21,9 +21,16 @@ impl Memo {
         self.count
     }
 
-    /// The dense slots, for the direct path's fetches (sink/direct.rs).
-    pub(super) fn dense(&self) -> &[Option<Item>] {
-        &self.dense
+    /// What the direct path reads of the memo (sink/direct.rs).
+    pub(super) fn view(&self) -> MemoView<'_> {
+        MemoView { dense: &self.dense, len: self.count as u64, dense_only: self.sparse.is_empty() }
+    }
+
+    /// Counts `n` keys as written that the direct path skipped, the next
+    /// ones in order: no later fetch reads them, so they hold nothing, but
+    /// the keys later MEMOIZEs write move on past them.
+    pub(super) fn count_skipped(&mut self, n: u64) {
+        self.count += n as usize;
     }
 
     fn get(&self, key: u64) -> Option<Item> {

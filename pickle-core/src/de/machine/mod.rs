@@ -16,7 +16,7 @@ mod trace;
 pub(crate) use trace::{Event, Renamed, Trace, Traced};
 
 use super::input::{Chunk, Input, Short};
-use super::sink::{Sink, Stream, Streamed};
+use super::sink::{MemoView, Sink, Stream, Streamed};
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::compat;
 use crate::format::opcodes::{self as op, name as op_name};
@@ -212,10 +212,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         let room = self.opts.limits.max_depth.saturating_sub(self.stack.len() + self.marks.len());
         self.value.set_typed_budget(self.budget.saturating_sub(self.used));
         let Some(s) = &mut self.stream else { return Ok(()) };
-        if let Some(read) = s.sink.direct(&self.value, root, bytes, self.memo.dense(), room) {
+        if let Some(done) = s.sink.direct(&self.value, root, bytes, self.memo.view(), room) {
             s.consumed = true;
             s.pending = true;
-            input.skip(read);
+            input.skip(done.read);
+            self.memo.count_skipped(done.skipped);
         }
         Ok(())
     }

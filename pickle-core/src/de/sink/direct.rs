@@ -22,17 +22,25 @@
 //! most as many items as the machine's stack could hold, a nested list at
 //! most the container limit, and nesting is bounded by the recursion limit.
 
+use super::MemoView;
 use super::scalars::{self, Scalar};
+use crate::de::count::Reached;
 use crate::de::{Context, FromPickle};
 use crate::format::opcodes as op;
 use crate::options::Limits;
-use crate::value::{Item, Node};
+use crate::value::Node;
 
 /// A reader over the opcodes of one batch of a streamed container, for
 /// [`FromPickle::from_direct`]. Not a public API: derived types call it.
 pub struct Direct<'r, 'c, 'a> {
     rest: &'a [u8],
-    memo: &'r [Option<Item>],
+    memo: MemoView<'r>,
+    /// The memo keys later fetches read, when known: a write of any other
+    /// key is dead and skipped.
+    reached: Option<&'r Reached>,
+    /// The key the next MEMOIZE writes.
+    next_key: u64,
+    max_memo: u64,
     cx: &'r mut Context<'c, 'a>,
     /// Stack slots the usual path would still have for this batch.
     room: usize,
@@ -51,12 +59,12 @@ impl std::fmt::Debug for Direct<'_, '_, '_> {
 
 impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
     /// A reader at `bytes` (just after a batch's MARK), resolving memo
-    /// fetches through `memo` (the machine's dense memo), charging `cx`,
-    /// with `room` stack slots and `levels` conversion levels, lists of at
-    /// most the container limit of `limits`.
+    /// fetches through `memo`, charging `cx`, with `room` stack slots, within
+    /// `limits`; skipping memo writes no fetch of `reached` reads, if given.
     pub(crate) fn new(
         bytes: &'a [u8],
-        memo: &'r [Option<Item>],
+        memo: MemoView<'r>,
+        reached: Option<&'r Reached>,
         cx: &'r mut Context<'c, 'a>,
         room: usize,
         limits: &Limits,
@@ -64,12 +72,49 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
         // The root container is one conversion level and the item a second.
         let levels = limits.max_recursion.saturating_sub(2);
         let (max_len, long_max) = (limits.max_container_len, limits.max_bigint_bytes.min(8));
-        Direct { rest: bytes, memo, cx, room, levels, max_len, long_max }
+        // A sparse memo key might be overwritten rather than added: skip
+        // nothing then.
+        let reached = reached.filter(|_| memo.dense_only);
+        let next_key = memo.len;
+        let max_memo = limits.max_memo as u64;
+        Direct { rest: bytes, memo, reached, next_key, max_memo, cx, room, levels, max_len, long_max }
     }
 
     /// The bytes not read yet.
     pub(crate) fn rest(&self) -> &'a [u8] {
         self.rest
+    }
+
+    /// How many dead memo writes were skipped.
+    pub(crate) fn skipped(&self) -> u64 {
+        self.next_key - self.memo.len
+    }
+
+    /// Whether reading stopped at a memo write (one it could not skip).
+    pub(crate) fn at_memo_write(&self) -> bool {
+        matches!(self.rest.first(), Some(&(op::MEMOIZE | op::BINPUT | op::LONG_BINPUT)))
+    }
+
+    /// Skips the memo writes of the value just read that no later fetch
+    /// reads (when those are known): a MEMOIZE, or a BINPUT of the key a
+    /// MEMOIZE would write, of a key not in the memo, within its limit.
+    #[inline]
+    pub fn after_value(&mut self) {
+        let Some(reached) = self.reached else { return };
+        loop {
+            let (key, width) = match *self.rest {
+                [op::MEMOIZE, ..] => (self.next_key, 1),
+                [op::BINPUT, k, ..] => (u64::from(k), 2),
+                [op::LONG_BINPUT, a, b, c, d, ..] => (u64::from(u32::from_le_bytes([a, b, c, d])), 5),
+                _ => return,
+            };
+            let stored = usize::try_from(key).ok().and_then(|k| self.memo.dense.get(k)).is_some_and(Option::is_some);
+            if key != self.next_key || key >= self.max_memo || stored || reached.has(key) {
+                return;
+            }
+            self.next_key += 1;
+            self.rest = &self.rest[width..];
+        }
     }
 
     /// The next opcode, after any FRAMEs (each checked as the machine
@@ -176,6 +221,7 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
         }
         let t = self.cx.scalar::<T>(s)?;
         self.rest = &self.rest[width..];
+        self.after_value();
         Some(t)
     }
 
@@ -217,7 +263,7 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
             [op::LONG_BINGET, a, b, c, d, ..] => (u32::from_le_bytes([a, b, c, d]) as usize, 5),
             _ => return None,
         };
-        let item = (*self.memo.get(key)?)?;
+        let item = (*self.memo.dense.get(key)?)?;
         let node = self.cx.value().get(item)?;
         self.rest = &self.rest[width..];
         Some(node)
@@ -242,6 +288,7 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
                 (Scalar::Str(b), width) => {
                     let s = Scalar::text(b)?;
                     self.rest = &self.rest[width..];
+                    self.after_value();
                     Some(s)
                 }
                 _ => None,
@@ -255,6 +302,7 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
         if !self.eat(op::EMPTY_LIST) {
             return None;
         }
+        self.after_value();
         self.hold(1)?;
         let mut out: Vec<T> = Vec::new();
         loop {

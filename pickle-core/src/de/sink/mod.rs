@@ -20,19 +20,40 @@ pub(crate) trait Sink<'a> {
     /// MARK) straight from the input, up to (not including) the root's
     /// APPENDS or SETITEMS, with no node made (sink/direct.rs): the bytes
     /// read, or `None` when the sink declined the batch and nothing changed
-    /// (the machine then reads it the usual way). `memo` is the machine's
-    /// dense memo; `room`, the stack slots left above the MARK.
+    /// (the machine then reads it the usual way); with the bytes, how many
+    /// dead memo writes it skipped (see [`MemoView`]). `room` is the stack
+    /// slots left above the MARK.
     fn direct(
         &mut self,
         value: &Value<'a>,
         root: Item,
         bytes: &'a [u8],
-        memo: &[Option<Item>],
+        memo: MemoView<'_>,
         room: usize,
-    ) -> Option<usize>;
+    ) -> Option<Direct>;
     /// The arena freed the nodes at `floor` and above: forget anything built
     /// for them, since their ids will be reused.
     fn forget_from(&mut self, floor: usize);
+}
+
+/// What the direct path sees of the machine's memo.
+#[derive(Clone, Copy)]
+pub(crate) struct MemoView<'m> {
+    /// The dense slots (key = index).
+    pub(crate) dense: &'m [Option<Item>],
+    /// How many keys are stored: the key the next MEMOIZE writes.
+    pub(crate) len: u64,
+    /// No sparse key is stored: a key past `dense` is not in the memo.
+    pub(crate) dense_only: bool,
+}
+
+/// A batch the sink read straight from the input.
+pub(crate) struct Direct {
+    /// The bytes read.
+    pub(crate) read: usize,
+    /// The MEMOIZEs (and BINPUTs of the next key) skipped as dead: the
+    /// machine counts their keys as written.
+    pub(crate) skipped: u64,
 }
 
 /// The machine's bookkeeping for a sink.
