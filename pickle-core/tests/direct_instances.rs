@@ -430,3 +430,63 @@ print(pickle.dumps(items, 4).hex())
     let (back, _) = decode::<Item>(&hex(&lines[21]), DecodeOptions::default());
     assert_eq!(back.expect("shared"), shared);
 }
+
+/// The types analysts use, read straight from the input as CPython's
+/// modules pickle them: datetimes (naive and UTC; another zone is written
+/// afresh each time, which the direct path leaves to the usual one),
+/// Decimals and NumPy arrays (1-D and 2-D, of several dtypes).
+#[derive(Pickle, Debug, PartialEq, Clone)]
+#[pickle(module = "app.direct")]
+struct Analyst {
+    when: pickle_core::datetime::DateTime,
+    maybe: Option<pickle_core::datetime::DateTime>,
+    amount: pickle_core::decimal::Decimal,
+    values: pickle_core::numpy::NdArray<f32>,
+    grid: pickle_core::numpy::NdArray<i64>,
+}
+
+fn analysts(n: usize) -> Vec<Analyst> {
+    use pickle_core::datetime::{Date, DateTime, Time, TzInfo};
+    use pickle_core::numpy::NdArray;
+    (0..n)
+        .map(|i| {
+            let tz = (i % 2 == 1).then(TzInfo::utc);
+            let date = Date::new(2000 + (i % 30) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32).expect("date");
+            let time = Time::new((i % 24) as u32, (i % 60) as u32, (i % 59) as u32, (i * 7919 % 1_000_000) as u32)
+                .expect("time")
+                .with_tz(tz);
+            let when = DateTime::new(date, time);
+            Analyst {
+                when: when.clone(),
+                maybe: (i % 2 == 0).then_some(when),
+                amount: format!("{}.{:02}", i as i64 - 500, i % 100).parse().expect("decimal"),
+                values: NdArray::from_vec((0..(i % 20)).map(|k| (i + k) as f32 * 0.5).collect()),
+                grid: NdArray::new(vec![2, 3], (0..6).map(|k| (i * 6 + k) as i64).collect()).expect("shape"),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn analysts_types_take_the_direct_path() {
+    for n in [1usize, 1001, 2500] {
+        let v = analysts(n);
+        for proto in 2..=5u8 {
+            let (back, reads) = decode::<Analyst>(&encode(&v, proto), DecodeOptions::default());
+            assert_eq!(back.expect("analysts"), v, "n={n} p{proto}");
+            // Protocol 2 writes a datetime's state through `_codecs.encode`,
+            // which the direct path does not read.
+            if proto >= 3 {
+                assert!(reads >= n.saturating_sub(BATCH), "n={n} p{proto}: {reads} read directly");
+            }
+        }
+    }
+    // Fixed offsets, written afresh in every datetime: the same values.
+    let mut v = analysts(2500);
+    for (i, a) in v.iter_mut().enumerate() {
+        let tz = pickle_core::datetime::TzInfo::fixed(3600 * (i % 5) as i32 - 7200);
+        a.when = pickle_core::datetime::DateTime::new(a.when.date(), a.when.time().clone().with_tz(Some(tz)));
+    }
+    let (back, _) = decode::<Analyst>(&encode(&v, 4), DecodeOptions::default());
+    assert_eq!(back.expect("fixed offsets"), v);
+}

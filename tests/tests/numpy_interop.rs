@@ -285,3 +285,92 @@ fn a_value_borrows_the_array_payload_from_the_input() {
     assert_eq!(payload.len(), 80_000);
     assert!(bytes.as_ptr_range().contains(&payload.as_ptr()), "the payload is borrowed, not copied");
 }
+
+/// An analyst's record (the bench's workload (h)): a UTC datetime, a
+/// Decimal and a float32 array, as a derived class.
+#[derive(pickle_core::Pickle, Debug, PartialEq, Clone)]
+#[pickle(module = "records")]
+struct Record {
+    when: chrono::DateTime<chrono::Utc>,
+    amount: rust_decimal::Decimal,
+    values: NdArray<f32>,
+}
+
+std::thread_local! {
+    static DIRECT_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A `T` that counts the items `from_slice` reads straight from the input
+/// (`FromPickle::from_direct`).
+#[derive(Debug, PartialEq)]
+struct Counted<T>(T);
+
+impl<'a, T: pickle_core::FromPickle<'a>> pickle_core::FromPickle<'a> for Counted<T> {
+    fn from_pickle(
+        cx: &mut pickle_core::Context<'_, 'a>,
+        item: pickle_core::__private::Item,
+    ) -> pickle_core::Result<Self> {
+        T::from_pickle(cx, item).map(Counted)
+    }
+
+    fn from_direct(rd: &mut pickle_core::__private::Direct<'_, '_, 'a>) -> Option<Self> {
+        let t = T::from_direct(rd)?;
+        DIRECT_READS.with(|c| c.set(c.get() + 1));
+        Some(Counted(t))
+    }
+}
+
+/// NumPy 1 and 2 pickle 2,500 records (with CPython's memo writes, which
+/// the direct path skips once it finds no later GET reads them): Rust reads
+/// the same values as the usual path (`from_reader`), and from protocol 3
+/// (where a datetime's state is bytes) reads every batch after the first
+/// straight from the input.
+#[test]
+fn numpy_written_records_decode_directly() {
+    let script = r#"
+import datetime, decimal, pickle, sys, types
+import numpy as np
+mod = types.ModuleType("records")
+sys.modules["records"] = mod
+class Record:
+    pass
+Record.__module__ = "records"
+mod.Record = Record
+utc = datetime.timezone.utc
+records = []
+for i in range(2500):
+    r = Record()
+    r.when = datetime.datetime.fromtimestamp(1_600_000_000 + i * 37, utc)
+    r.amount = decimal.Decimal(i * 100 + 7).scaleb(-2)
+    r.values = np.arange(i * 16, i * 16 + 16, dtype=np.float32)
+    records.append(r)
+for p in (2, 4, 5):
+    sys.stdout.write(pickle.dumps(records, p).hex() + "\n")
+"#;
+    let want: Vec<Record> = (0..2500i64)
+        .map(|i| Record {
+            when: chrono::DateTime::from_timestamp(1_600_000_000 + i * 37, 0).expect("in range"),
+            amount: rust_decimal::Decimal::new(i * 100 + 7, 2),
+            values: NdArray::from_vec((0..16).map(|k| (i * 16 + k) as f32).collect()),
+        })
+        .collect();
+    for venv in VENVS {
+        let Some(python) = pickle_test_support::venv_python(venv) else { continue };
+        let mut cmd = pickle_test_support::python_at(&python, &[]);
+        cmd.arg("-c").arg(script);
+        let out = String::from_utf8(pickle_test_support::run_ok(cmd, b"")).expect("UTF-8");
+        for (line, p) in out.lines().zip([2, 4, 5]) {
+            let bytes: Vec<u8> =
+                (0..line.len() / 2).map(|i| u8::from_str_radix(&line[2 * i..2 * i + 2], 16).expect("hex")).collect();
+            DIRECT_READS.with(|c| c.set(0));
+            let direct: Vec<Counted<Record>> = pickle_core::from_slice(&bytes).expect("from_slice");
+            let reads = DIRECT_READS.with(std::cell::Cell::get);
+            let usual: Vec<Record> = pickle_core::from_reader(&bytes[..]).expect("from_reader");
+            assert_eq!(usual, want, "{venv} p{p}: the usual path");
+            assert!(direct.into_iter().map(|c| c.0).eq(want.iter().cloned()), "{venv} p{p}: the direct path");
+            if p >= 4 {
+                assert!(reads >= 1500, "{venv} p{p}: {reads} records read directly");
+            }
+        }
+    }
+}

@@ -25,8 +25,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::de::{Context, FromPickle};
+use crate::de::{Context, Direct, FromPickle};
 use crate::error::{Error, ErrorKind, Result};
+use crate::format::opcodes as op;
 use crate::pyclass::{PyModuleBuilder, PyType, TypeHint};
 use crate::ser::{Encoder, ToPickle};
 use crate::value::{Construct, Item, Node, Object};
@@ -630,12 +631,7 @@ fn read_datetime(cx: &mut Context<'_, '_>, item: Item) -> Result<DateTime> {
             Some([tz]) => read_tz(cx, *tz)?,
             _ => return Err(cx.error(item, "expected datetime.datetime(state[, tzinfo])")),
         };
-        let date = Date::new(i32::from(u16::from_be_bytes([b[0], b[1]])), u32::from(b[2] & 0x7f), u32::from(b[3]))
-            .map_err(|e| range_error(cx, first, e))?;
-        let us = u32::from_be_bytes([0, b[7], b[8], b[9]]);
-        let time =
-            Time::new(u32::from(b[4]), u32::from(b[5]), u32::from(b[6]), us).map_err(|e| range_error(cx, first, e))?;
-        return Ok(DateTime::new(date, time.with_fold(b[2] & 0x80 != 0).with_tz(tz)));
+        return datetime_of_state(b, tz).map_err(|e| range_error(cx, first, e));
     }
     if args.len() < 3 {
         return Err(
@@ -656,6 +652,40 @@ fn read_datetime(cx: &mut Context<'_, '_>, item: Item) -> Result<DateTime> {
     let date = date_from_ints(f[0], f[1], f[2]).map_err(|e| range_error(cx, item, e))?;
     let time = Time::new(u(f[3]), u(f[4]), u(f[5]), u(f[6])).map_err(|e| range_error(cx, item, e))?;
     Ok(DateTime::new(date, time.with_tz(tz)))
+}
+
+/// The datetime of a pickled state (10 bytes) and tzinfo.
+fn datetime_of_state(b: [u8; 10], tz: Option<TzInfo>) -> Result<DateTime> {
+    let date = Date::new(i32::from(u16::from_be_bytes([b[0], b[1]])), u32::from(b[2] & 0x7f), u32::from(b[3]))?;
+    let us = u32::from_be_bytes([0, b[7], b[8], b[9]]);
+    let time = Time::new(u32::from(b[4]), u32::from(b[5]), u32::from(b[6]), us)?;
+    Ok(DateTime::new(date, time.with_fold(b[2] & 0x80 != 0).with_tz(tz)))
+}
+
+/// A datetime read straight from the input (de/sink/direct.rs), as CPython
+/// and pickle-rs write one from protocol 3: the class fetched from the memo,
+/// the 10-byte state, an optional tzinfo fetched from the memo, REDUCE.
+fn direct_datetime(rd: &mut Direct<'_, '_, '_>) -> Option<DateTime> {
+    if !rd.global()?.is("datetime", "datetime") {
+        return None;
+    }
+    let state: [u8; 10] = rd.bytes()?.try_into().ok()?;
+    let tz = if rd.eat(op::TUPLE1) {
+        None
+    } else {
+        let tz = rd.memo_item()?;
+        if !rd.eat(op::TUPLE2) {
+            return None;
+        }
+        // One zone is usually fetched by every datetime: converted once.
+        Some(rd.context().shared(tz, |cx| read_tz(cx, tz)).ok()??)
+    };
+    rd.after_value();
+    if !rd.eat(op::REDUCE) {
+        return None;
+    }
+    rd.after_value();
+    datetime_of_state(state, tz).ok()
 }
 
 fn read_timedelta(cx: &mut Context<'_, '_>, item: Item) -> Result<TimeDelta> {
@@ -685,6 +715,10 @@ impl<'a> FromPickle<'a> for Time {
 impl<'a> FromPickle<'a> for DateTime {
     fn from_pickle(cx: &mut Context<'_, 'a>, item: Item) -> Result<Self> {
         read_datetime(cx, item)
+    }
+
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        direct_datetime(rd)
     }
 }
 

@@ -20,8 +20,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::de::{Context, FromPickle};
+use crate::de::{Context, Direct, FromPickle};
 use crate::error::Result;
+use crate::format::opcodes as op;
 use crate::pyclass::{PyModuleBuilder, PyType, TypeHint};
 use crate::ser::{Encoder, ToPickle};
 use crate::value::{Construct, Item, Node};
@@ -238,6 +239,26 @@ impl<'a> FromPickle<'a> for Decimal {
             _ => return Err(cx.mismatch(arg, "the Decimal's str")),
         };
         text.parse().map_err(|e: ParseDecimalError| cx.error(arg, e))
+    }
+
+    /// `decimal.Decimal(str)` straight from the input (de/sink/direct.rs):
+    /// the class fetched from the memo, the str, TUPLE1, REDUCE.
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        let g = rd.global()?;
+        if !(g.is("decimal", "Decimal") || g.is("_pydecimal", "Decimal")) {
+            return None;
+        }
+        let text = rd.name()?;
+        if !rd.eat(op::TUPLE1) {
+            return None;
+        }
+        rd.after_value();
+        if !rd.eat(op::REDUCE) {
+            return None;
+        }
+        rd.after_value();
+        rd.charge(text.len())?;
+        text.parse().ok()
     }
 }
 

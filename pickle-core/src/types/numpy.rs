@@ -24,8 +24,9 @@
 
 use crate::de::dtype::{self as np, Dtype, MULTIARRAY, is_global};
 use crate::de::numpy::error;
-use crate::de::{Context, FromPickle};
+use crate::de::{Context, Direct, FromPickle};
 use crate::error::{Error, ErrorKind, Result};
+use crate::format::opcodes as op;
 use crate::pyclass::{PyModuleBuilder, PyType, TypeHint};
 use crate::ser::{Encoder, ToPickle};
 use crate::value::{Construct, Item, Node};
@@ -249,6 +250,143 @@ impl<'a, T: Element> FromPickle<'a> for NdArray<T> {
         let data: Vec<T> = raw.bytes.chunks_exact(T::SIZE).map(|c| T::from_bytes(c, dt.big_endian)).collect();
         let data = if raw.fortran { fortran_to_c(&raw.shape, data) } else { data };
         Ok(NdArray { shape: raw.shape, data })
+    }
+
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        direct_array(rd)
+    }
+}
+
+/// An array read straight from the input (de/sink/direct.rs), as NumPy and
+/// pickle-rs write one: `_reconstruct(ndarray, (0,), b'b')` then BUILD with
+/// `(version, shape, dtype, is_fortran, data)`, the globals and the dtype
+/// fetched from the memo. What [`read_raw`] checks, it checks.
+fn direct_array<T: Element>(rd: &mut Direct<'_, '_, '_>) -> Option<NdArray<T>> {
+    // The usual path's stack holds at most this many items for it, besides
+    // the shape's.
+    const SLOTS: usize = 10;
+    rd.hold(SLOTS)?;
+    let global = rd.global()?;
+    let (shape, dt, fortran, bytes) = if is_global(Some(global), MULTIARRAY, "_reconstruct") {
+        direct_reconstruct(rd)?
+    } else if is_global(Some(global), &["numpy.core.numeric", "numpy._core.numeric"], "_frombuffer") {
+        direct_frombuffer(rd)?
+    } else {
+        return None;
+    };
+    if dt.kind != T::KIND || dt.size != T::SIZE {
+        return None;
+    }
+    let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))?;
+    if count.checked_mul(dt.size)? != bytes.len() {
+        return None;
+    }
+    let fortran = fortran && shape.len() > 1;
+    rd.charge(bytes.len().saturating_mul(if fortran { 2 } else { 1 }))?;
+    rd.release(SLOTS + shape.len());
+    let data: Vec<T> = bytes.chunks_exact(T::SIZE).map(|c| T::from_bytes(c, dt.big_endian)).collect();
+    let data = if fortran { fortran_to_c(&shape, data) } else { data };
+    Some(NdArray { shape, data })
+}
+
+/// What an array's parts are: shape, dtype, Fortran order, data.
+type ArrayParts<'c> = (Vec<usize>, Dtype, bool, &'c [u8]);
+
+/// `_reconstruct(ndarray, (0,), b'b')` then BUILD with `(version, shape,
+/// dtype, is_fortran, data)`, after the `_reconstruct` global.
+fn direct_reconstruct<'c>(rd: &mut Direct<'_, 'c, '_>) -> Option<ArrayParts<'c>> {
+    if !is_global(Some(rd.global()?), &["numpy"], "ndarray") {
+        return None;
+    }
+    if rd.scalar::<i64>()? != 0 || !rd.eat(op::TUPLE1) {
+        return None;
+    }
+    rd.after_value();
+    if rd.bytes()? != b"b" || !rd.eat(op::TUPLE3) {
+        return None;
+    }
+    rd.after_value();
+    if !rd.eat(op::REDUCE) {
+        return None;
+    }
+    rd.after_value();
+    if !rd.eat(op::MARK) {
+        return None;
+    }
+    let _version: i64 = rd.scalar()?;
+    let shape = direct_shape(rd)?;
+    let dt = direct_dtype(rd)?;
+    let fortran: bool = rd.scalar()?;
+    let bytes = rd.bytes()?;
+    if !rd.eat(op::TUPLE) {
+        return None;
+    }
+    rd.after_value();
+    if !rd.eat(op::BUILD) {
+        return None;
+    }
+    Some((shape, dt, fortran, bytes))
+}
+
+/// Protocol 5's `_frombuffer(buffer, dtype, shape, order)`, in band, after
+/// the `_frombuffer` global.
+fn direct_frombuffer<'c>(rd: &mut Direct<'_, 'c, '_>) -> Option<ArrayParts<'c>> {
+    if !rd.eat(op::MARK) {
+        return None;
+    }
+    let bytes = rd.bytes()?;
+    let dt = direct_dtype(rd)?;
+    let shape = direct_shape(rd)?;
+    let fortran = rd.name()? == "F";
+    if !rd.eat(op::TUPLE) {
+        return None;
+    }
+    rd.after_value();
+    if !rd.eat(op::REDUCE) {
+        return None;
+    }
+    rd.after_value();
+    Some((shape, dt, fortran, bytes))
+}
+
+/// A dtype fetched from the memo; one dtype is usually fetched by every
+/// array, so it is parsed once.
+fn direct_dtype(rd: &mut Direct<'_, '_, '_>) -> Option<Dtype> {
+    let dtype = rd.memo_item()?;
+    rd.context().shared(dtype, |cx| np::dtype(cx.value(), dtype).map_err(|b| error(cx, b))).ok()
+}
+
+/// A shape tuple of ints: `EMPTY_TUPLE`, one to three ints and TUPLE1-3, or
+/// `MARK ints TUPLE`; its stack slots are held.
+fn direct_shape(rd: &mut Direct<'_, '_, '_>) -> Option<Vec<usize>> {
+    // NumPy's own limit on dimensions.
+    const MAX_DIMS: usize = 64;
+    if rd.eat(op::EMPTY_TUPLE) {
+        rd.after_value();
+        return Some(Vec::new());
+    }
+    let marked = rd.eat(op::MARK);
+    let mut shape = Vec::new();
+    loop {
+        let close = rd.peek()?;
+        let n = match close {
+            op::TUPLE1 | op::TUPLE2 | op::TUPLE3 if !marked => usize::from(close - op::TUPLE1 + 1),
+            op::TUPLE if marked => shape.len(),
+            _ => {
+                if shape.len() == MAX_DIMS {
+                    return None;
+                }
+                rd.hold(1)?;
+                shape.push(usize::try_from(rd.scalar::<i64>()?).ok()?);
+                continue;
+            }
+        };
+        if n != shape.len() || !rd.eat(close) {
+            return None;
+        }
+        rd.after_value();
+        rd.charge(shape.len() * size_of::<usize>())?;
+        return Some(shape);
     }
 }
 

@@ -28,7 +28,7 @@ use crate::de::count::Reached;
 use crate::de::{Context, FromPickle};
 use crate::format::opcodes as op;
 use crate::options::Limits;
-use crate::value::Node;
+use crate::value::{Global, Item, Node};
 
 /// A reader over the opcodes of one batch of a streamed container, for
 /// [`FromPickle::from_direct`]. Not a public API: derived types call it.
@@ -267,6 +267,64 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
         let node = self.cx.value().get(item)?;
         self.rest = &self.rest[width..];
         Some(node)
+    }
+
+    /// The item a BINGET or LONG_BINGET here fetches (a node of the graph,
+    /// for [`context`](Direct::context)'s conversions), consuming it.
+    #[inline]
+    pub fn memo_item(&mut self) -> Option<Item> {
+        self.peek()?;
+        let (key, width) = match *self.rest {
+            [op::BINGET, k, ..] => (usize::from(k), 2),
+            [op::LONG_BINGET, a, b, c, d, ..] => (u32::from_le_bytes([a, b, c, d]) as usize, 5),
+            _ => return None,
+        };
+        let item = (*self.memo.dense.get(key)?)?;
+        self.rest = &self.rest[width..];
+        Some(item)
+    }
+
+    /// The global that a memo fetch here gives, consuming it.
+    #[inline]
+    pub fn global(&mut self) -> Option<&'c Global<'a>> {
+        match self.memo_node()? {
+            Node::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The payload of a SHORT_BINBYTES, BINBYTES, BINBYTES8 or BYTEARRAY8
+    /// here, or of a bytes object fetched from the memo.
+    #[inline]
+    pub fn bytes(&mut self) -> Option<&'c [u8]> {
+        if let Some(op::BINGET | op::LONG_BINGET) = self.peek() {
+            let save = self.rest;
+            return match self.memo_node() {
+                Some(Node::Bytes(b)) => Some(b),
+                _ => {
+                    self.rest = save;
+                    None
+                }
+            };
+        }
+        let (n, head): (usize, usize) = match *self.rest {
+            [op::SHORT_BINBYTES, n, ..] => (usize::from(n), 2),
+            [op::BINBYTES, a, b, c, d, ..] => (u32::from_le_bytes([a, b, c, d]) as usize, 5),
+            [op::BINBYTES8 | op::BYTEARRAY8, a, b, c, d, e, f, g, h, ..] => {
+                (usize::try_from(u64::from_le_bytes([a, b, c, d, e, f, g, h])).ok()?, 9)
+            }
+            _ => return None,
+        };
+        let payload = self.rest.get(head..head.checked_add(n)?)?;
+        self.rest = &self.rest[head + n..];
+        self.after_value();
+        Some(payload)
+    }
+
+    /// The conversion context, to convert what [`memo_item`](Direct::memo_item)
+    /// fetched from the graph.
+    pub fn context(&mut self) -> &mut Context<'c, 'a> {
+        self.cx
     }
 
     /// A name (a dict key): a str opcode, or a fetch of a memoized str;

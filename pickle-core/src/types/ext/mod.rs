@@ -27,6 +27,12 @@ macro_rules! via_core {
                 let from: fn($core) -> ::std::result::Result<$t, String> = $from;
                 from(core).map_err(|m| cx.error(item, m))
             }
+
+            fn from_direct(rd: &mut $crate::de::Direct<'_, '_, 'a>) -> Option<Self> {
+                let core = <$core as $crate::de::FromPickle<'a>>::from_direct(rd)?;
+                let from: fn($core) -> ::std::result::Result<$t, String> = $from;
+                from(core).ok()
+            }
         }
 
         impl $crate::pyclass::PyType for $t {
