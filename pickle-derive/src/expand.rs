@@ -407,16 +407,21 @@ fn read_instance(class: &Ident, path: TokenStream, style: Style, fields: &[Field
             }
         })
         .collect();
-    let build = match style {
+    let build = construct(&path, style, fields, values);
+    out.extend(quote!(::core::result::Result::Ok(#build)));
+    out
+}
+
+/// `path { member: value, ... }`, `path(value, ...)` or `path`.
+fn construct(path: &TokenStream, style: Style, fields: &[Field<'_>], values: Vec<TokenStream>) -> TokenStream {
+    match style {
         Style::Named => {
             let members = fields.iter().map(|f| &f.member);
             quote!(#path { #(#members: #values),* })
         }
         Style::Tuple => quote!(#path ( #(#values),* )),
         Style::Unit => quote!(#path),
-    };
-    out.extend(quote!(::core::result::Result::Ok(#build)));
-    out
+    }
 }
 
 /// The body of `from_direct` for an instance of `fields` (see
@@ -454,14 +459,7 @@ fn read_direct(class: &Ident, path: TokenStream, style: Style, fields: &[Field<'
             None => quote!(#s?),
         }
     });
-    let build = match style {
-        Style::Named => {
-            let members = fields.iter().map(|f| &f.member);
-            quote!(#path { #(#members: #values),* })
-        }
-        Style::Tuple => quote!(#path ( #(#values),* )),
-        Style::Unit => quote!(#path),
-    };
+    let build = construct(&path, style, fields, values.collect());
     Some(quote! {
         let mut __st = #pv::direct_instance(__rd, &#class)?;
         #(#slots)*

@@ -257,20 +257,17 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
     /// the dense memo.
     #[inline]
     pub fn memo_node(&mut self) -> Option<&'c Node<'a>> {
-        self.peek()?;
-        let (key, width) = match *self.rest {
-            [op::BINGET, k, ..] => (usize::from(k), 2),
-            [op::LONG_BINGET, a, b, c, d, ..] => (u32::from_le_bytes([a, b, c, d]) as usize, 5),
-            _ => return None,
-        };
-        let item = (*self.memo.dense.get(key)?)?;
-        let node = self.cx.value().get(item)?;
-        self.rest = &self.rest[width..];
-        Some(node)
+        let save = self.rest;
+        let node = self.memo_item().and_then(|item| self.cx.value().get(item));
+        if node.is_none() {
+            self.rest = save;
+        }
+        node
     }
 
     /// The item a BINGET or LONG_BINGET here fetches (a node of the graph,
-    /// for [`context`](Direct::context)'s conversions), consuming it.
+    /// for [`context`](Direct::context)'s conversions), consuming it; `None`
+    /// (nothing consumed) as for [`memo_node`](Direct::memo_node).
     #[inline]
     pub fn memo_item(&mut self) -> Option<Item> {
         self.peek()?;
