@@ -46,8 +46,9 @@ fn round_trips_every_batch_shape_and_protocol() {
         let long: Vec<String> = (0..n).map(|i| "é".repeat(i % 300)).collect();
         let ints: Vec<i64> = (0..n as i64).map(|i| i * 7919 - 5_000_000).collect();
         // LONG1 of 5 to 8 bytes, and i64's ends.
-        let wide: Vec<i64> =
-            (0..n as i64).map(|i| (i - 500) * 0x7_0000_0001 + i64::from(i % 7 == 0) * i64::MIN).collect();
+        let wide: Vec<i64> = (0..n as i64)
+            .map(|i| if i % 7 == 0 { i64::MIN + i } else { (i - 500).wrapping_mul(0x7_0000_0001) })
+            .collect();
         let floats: Vec<f64> = (0..n).map(|i| i as f64 * 0.1).collect();
         let maybe: Vec<Option<String>> = (0..n).map(|i| (i % 3 != 0).then(|| format!("m{i}"))).collect();
         let bools: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
