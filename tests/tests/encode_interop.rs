@@ -201,6 +201,37 @@ fn float_lists_through_a_writer_are_the_same_bytes() {
     }
 }
 
+/// BININT1, BININT2, BININT and LONG1 ints, mixed (as the Python expression
+/// of the "every width" case writes them).
+fn mixed_width(i: i64) -> i64 {
+    if i % 3 != 0 { (i * 7919) % 100_003 - 50_000 } else { (i << 33) * if i % 2 == 0 { 1 } else { -1 } }
+}
+
+/// As for floats: the int path writes what the generic one writes, into a
+/// Vec or through a writer, frame boundaries included.
+#[test]
+fn int_lists_through_a_writer_are_the_same_bytes() {
+    fn check<T: ToPickle>(name: &str, items: &[T]) {
+        for p in PROTOCOLS {
+            let opts = EncodeOptions::default().protocol(p);
+            let mut written = Vec::new();
+            pickle_core::to_writer_with(&mut written, items, opts).unwrap();
+            assert_eq!(written, pickle_core::to_vec_with(items, opts).unwrap(), "{name}, protocol {p}");
+            let generic = pickle_core::to_vec_with(&items.iter().collect::<Vec<&T>>(), opts).unwrap();
+            assert_eq!(generic, written, "{name}, protocol {p}: the int path differs from the generic one");
+        }
+    }
+    let wide: Vec<i64> = (0..50_000).map(mixed_width).collect();
+    check("i64 of every width", &wide);
+    check("i32", &wide.iter().map(|&v| v as i32).collect::<Vec<i32>>());
+    check("u32", &wide.iter().map(|&v| v as u32).collect::<Vec<u32>>());
+    check("i16", &wide.iter().map(|&v| v as i16).collect::<Vec<i16>>());
+    check("u16", &wide.iter().map(|&v| v as u16).collect::<Vec<u16>>());
+    check("i8", &wide.iter().map(|&v| v as i8).collect::<Vec<i8>>());
+    // Only LONG1s (10 bytes each), the widest item the run sizes for.
+    check("i64 wide only", &(0..30_000i64).map(|i| i64::MIN + i).collect::<Vec<i64>>());
+}
+
 fn str_cases() -> Vec<Case> {
     vec![
         case("String", String::from("hello"), "'hello'"),
@@ -253,6 +284,18 @@ fn sequence_cases() -> Vec<Case> {
     let words: Vec<String> = ["one", "two", "three"].iter().map(|s| s.to_string()).collect();
     vec![
         case("Vec<i32> empty", Vec::<i32>::new(), "[]"),
+        case("Vec<i8>", vec![-128i8, -1, 0, 127], "[-128, -1, 0, 127]"),
+        case("Vec<u16>", vec![0u16, 255, 256, 65535], "[0, 255, 256, 65535]"),
+        case(
+            "Vec<u32> past i32",
+            vec![0u32, 255, 256, 65535, 65536, 2_147_483_648, u32::MAX],
+            "[0, 255, 256, 65535, 65536, 2147483648, 4294967295]",
+        ),
+        case(
+            "Vec<i64> ends",
+            vec![i64::MIN, -(1 << 31) - 1, -(1 << 31), -1, 0, (1 << 31) - 1, 1 << 31, i64::MAX],
+            "[-2**63, -2**31 - 1, -2**31, -1, 0, 2**31 - 1, 2**31, 2**63 - 1]",
+        ),
         case("Vec<i32> one", vec![42i32], "[42]"),
         case("Vec<i32>", vec![1i32, -2, 300, 70000], "[1, -2, 300, 70000]"),
         case("Vec<String>", words.clone(), "['one', 'two', 'three']"),
@@ -408,6 +451,11 @@ fn large_cases() -> Vec<Case> {
         case("list 1000", (0..1000i64).collect::<Vec<_>>(), "list(range(1000))"),
         case("list 1001", (0..1001i64).collect::<Vec<_>>(), "list(range(1001))"),
         case("list 2500", (0..2500i64).collect::<Vec<_>>(), "list(range(2500))"),
+        case(
+            "list of 40000 ints of every width (several frames)",
+            (0..40_000i64).map(mixed_width).collect::<Vec<_>>(),
+            "[(i * 7919) % 100003 - 50000 if i % 3 else (i << 33) * (-1) ** i for i in range(40000)]",
+        ),
         case("dict 1000", (0..1000i32).map(|i| (i, i)).collect::<BTreeMap<_, _>>(), "{i: i for i in range(1000)}"),
         case("dict 1001", (0..1001i32).map(|i| (i, i)).collect::<BTreeMap<_, _>>(), "{i: i for i in range(1001)}"),
         case(

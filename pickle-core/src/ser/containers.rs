@@ -79,6 +79,40 @@ impl<'w> Encoder<'w> {
         })
     }
 
+    /// A list of ints at protocol 2+, byte for byte what
+    /// [`write_slice`](Encoder::write_slice) writes: every item is at most
+    /// 10 bytes (BININT1/2/4, or LONG1 with up to 8 bytes), so the items
+    /// before the first place where a frame may end are written in one run
+    /// into space reserved up front, with a frame check only after the run.
+    pub(crate) fn write_int_slice<T: Copy + Into<i64>>(&mut self, items: &[T]) -> Result<()> {
+        const MAX_ITEM: usize = 10;
+        debug_assert!(self.proto >= 2);
+        self.write_slice_batches(items, |enc, mut rest, marked| {
+            while !rest.is_empty() {
+                // No item before the run's last can reach the boundary: each
+                // writes at most MAX_ITEM bytes.
+                let n = if marked {
+                    (enc.bytes_before_boundary().saturating_sub(1) / MAX_ITEM + 1).min(rest.len())
+                } else {
+                    rest.len()
+                };
+                let (run, tail) = rest.split_at(n);
+                enc.out.reserve(n.saturating_mul(MAX_ITEM));
+                for &x in run {
+                    // SAFETY: MAX_ITEM bytes were reserved for each item of
+                    // the run and each writes at most MAX_ITEM, so at least
+                    // MAX_ITEM are spare before every item.
+                    unsafe { enc.write_i64_reserved(x.into()) };
+                }
+                if marked {
+                    enc.boundary()?;
+                }
+                rest = tail;
+            }
+            Ok(())
+        })
+    }
+
     /// The list of a slice, cut into CPython's batches by [`batch_at`]
     /// rather than by peeking an iterator; `write` writes each batch's
     /// items (given whether the batch is MARKed). As `write_batches`: a

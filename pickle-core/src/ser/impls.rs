@@ -66,6 +66,10 @@ macro_rules! small_ints {
             fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
                 enc.write_i64(i64::from(*self))
             }
+
+            fn slice_to_pickle(items: &[$t], enc: &mut Encoder<'_>) -> Result<()> {
+                if enc.protocol() >= 2 { enc.write_int_slice(items) } else { enc.write_slice(items) }
+            }
         }
     )*};
 }

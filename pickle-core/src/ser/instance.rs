@@ -249,12 +249,13 @@ pub struct StateWriter<'e, 'w> {
 
 impl<'w> StateWriter<'_, 'w> {
     /// Writes one field: its name (memoized) and its value.
+    #[inline(always)]
     pub fn field<T: ToPickle + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<()> {
         self.field_with(name, |enc| value.to_pickle(enc))
     }
 
     /// Writes one field whose value `write` writes.
-    #[inline]
+    #[inline(always)]
     pub fn field_with(&mut self, name: &'static str, write: impl FnOnce(&mut Encoder<'w>) -> Result<()>) -> Result<()> {
         // Past the announced fields, or a batch starts here: out of line.
         if self.done >= self.total || self.done == self.batch.end {

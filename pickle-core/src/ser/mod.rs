@@ -77,6 +77,19 @@ pub trait ToPickle {
     }
 }
 
+/// BININT1, BININT2 or BININT of `v`: the opcode, then the value's low 1, 2
+/// or 4 bytes, little-endian, padded to 8 bytes; and how many of them count.
+#[inline(always)]
+fn binint(v: i32) -> ([u8; 8], usize) {
+    let (code, n) = match v {
+        0..=0xff => (op::BININT1, 2),
+        0x100..=0xffff => (op::BININT2, 3),
+        _ => (op::BININT, 5),
+    };
+    let b = v.to_le_bytes();
+    ([code, b[0], b[1], b[2], b[3], 0, 0, 0], n)
+}
+
 /// Frames are cut once they reach this size, as CPython cuts them.
 pub(crate) const FRAME_SIZE_TARGET: usize = 64 * 1024;
 /// A frame smaller than this is written without its header.
@@ -447,19 +460,37 @@ impl<'w> Encoder<'w> {
         if self.proto >= 1
             && let Ok(v32) = i32::try_from(v)
         {
-            // BININT1, BININT2 or BININT: the opcode, then the value's low
-            // 1, 2 or 4 bytes, little-endian.
-            let (code, n) = match v32 {
-                0..=0xff => (op::BININT1, 2),
-                0x100..=0xffff => (op::BININT2, 3),
-                _ => (op::BININT, 5),
-            };
-            let b = v32.to_le_bytes();
-            self.put([code, b[0], b[1], b[2], b[3], 0, 0, 0], n);
+            let (bytes, n) = binint(v32);
+            self.put(bytes, n);
             return Ok(());
         }
         self.write_wide_i64(v);
         Ok(())
+    }
+
+    /// [`write_i64`](Encoder::write_i64) at protocol 2+ into space the
+    /// caller has reserved: at most 10 bytes are written.
+    ///
+    /// # Safety
+    ///
+    /// At least 10 bytes of `self.out`'s capacity must be spare.
+    #[inline(always)]
+    pub(crate) unsafe fn write_i64_reserved(&mut self, v: i64) {
+        debug_assert!(self.proto >= 2 && self.out.capacity() - self.out.len() >= 10);
+        if let Ok(v32) = i32::try_from(v) {
+            let (bytes, n) = binint(v32);
+            let len = self.out.len();
+            // SAFETY: the caller leaves at least 10 bytes spare after `len`;
+            // all 8 are written (an unaligned store into the spare capacity)
+            // and the length grows by `n <= 5` of them.
+            unsafe {
+                self.out.as_mut_ptr().add(len).cast::<[u8; 8]>().write_unaligned(bytes);
+                self.out.set_len(len + n);
+            }
+        } else {
+            // LONG1, its length and at most 8 bytes.
+            self.write_wide_i64(v);
+        }
     }
 
     /// [`write_i64`](Encoder::write_i64) for what is not a BININT*: kept
@@ -554,11 +585,19 @@ impl<'w> Encoder<'w> {
             let b = v.to_be_bytes();
             self.put([op::BINFLOAT, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]], 9);
         } else {
-            self.out.push(op::FLOAT);
-            self.out.extend_from_slice(text::float_repr(v).as_bytes());
-            self.out.push(b'\n');
+            self.write_text_f64(v);
         }
         Ok(())
+    }
+
+    /// [`write_f64`](Encoder::write_f64) at protocol 0: kept out of line so
+    /// that the binary case stays small where it is inlined.
+    #[cold]
+    #[inline(never)]
+    fn write_text_f64(&mut self, v: f64) {
+        self.out.push(op::FLOAT);
+        self.out.extend_from_slice(text::float_repr(v).as_bytes());
+        self.out.push(b'\n');
     }
 
     /// `complex(re, im)`.
