@@ -267,24 +267,10 @@ impl<R: io::Read> ReaderInput<R> {
     }
 }
 
-impl<R: io::Read> private::Sealed for ReaderInput<R> {}
-
-impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
-    fn pos(&self) -> u64 {
-        self.pos
-    }
-
-    fn remaining(&self) -> Option<u64> {
-        None
-    }
-
-    fn next_byte(&mut self) -> Result<Option<u8>, Short> {
-        if self.in_frame() > 0 {
-            let b = self.frame[self.frame_pos];
-            self.frame_pos += 1;
-            self.pos += 1;
-            return Ok(Some(b));
-        }
+impl<R: io::Read> ReaderInput<R> {
+    /// [`Input::next_byte`] past the current frame: one byte from the reader.
+    #[inline(never)]
+    fn next_byte_unframed(&mut self) -> Result<Option<u8>, Short> {
         let mut b = [0u8];
         loop {
             match self.reader.read(&mut b) {
@@ -299,15 +285,11 @@ impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
         }
     }
 
-    fn take(&mut self, n: usize) -> Result<Chunk<'a, '_>, Short> {
+    /// [`Input::take`] of more than the current frame holds: whatever is
+    /// left of the frame, then the reader.
+    #[inline(never)]
+    fn take_unframed(&mut self, n: usize) -> Result<Chunk<'static, '_>, Short> {
         let framed = self.in_frame();
-        if framed >= n {
-            let start = self.frame_pos;
-            self.frame_pos += n;
-            self.pos += n as u64;
-            return Ok(Chunk::Scratch(&self.frame[start..start + n]));
-        }
-        // Whatever is left of the frame, then the reader.
         self.scratch.clear();
         self.scratch.extend_from_slice(&self.frame[self.frame_pos..]);
         self.frame_pos = self.frame.len();
@@ -317,6 +299,39 @@ impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
         self.pos += self.scratch.len() as u64;
         got?;
         Ok(Chunk::Scratch(&self.scratch))
+    }
+}
+
+impl<R: io::Read> private::Sealed for ReaderInput<R> {}
+
+impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
+    fn pos(&self) -> u64 {
+        self.pos
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        None
+    }
+
+    #[inline]
+    fn next_byte(&mut self) -> Result<Option<u8>, Short> {
+        if let Some(&b) = self.frame.get(self.frame_pos) {
+            self.frame_pos += 1;
+            self.pos += 1;
+            return Ok(Some(b));
+        }
+        self.next_byte_unframed()
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<Chunk<'a, '_>, Short> {
+        if self.in_frame() >= n {
+            let start = self.frame_pos;
+            self.frame_pos += n;
+            self.pos += n as u64;
+            return Ok(Chunk::Scratch(&self.frame[start..start + n]));
+        }
+        self.take_unframed(n)
     }
 
     fn line(&mut self) -> Result<Chunk<'a, '_>, Short> {
