@@ -57,25 +57,14 @@ impl<'w> Encoder<'w> {
     /// 9-byte BINFLOAT, so the items between two places where a frame may
     /// end are written in one tight run into space reserved up front.
     pub(crate) fn write_f64_slice<T: Copy + Into<f64>>(&mut self, items: &[T]) -> Result<()> {
-        const ITEM: usize = 9;
         debug_assert!(self.proto >= 1);
-        self.write_slice_batches(items, |enc, mut rest, marked| {
-            while !rest.is_empty() {
-                // The items after which boundary() would first act.
-                let n =
-                    if marked { enc.bytes_before_boundary().div_ceil(ITEM).clamp(1, rest.len()) } else { rest.len() };
-                let (run, tail) = rest.split_at(n);
-                enc.out.reserve(n * ITEM);
+        self.write_slice_batches(items, |enc, items, marked| {
+            enc.write_runs(items, marked, 9, |enc, run| {
                 for &x in run {
                     let e = x.into().to_be_bytes();
                     enc.out.extend_from_slice(&[op::BINFLOAT, e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7]]);
                 }
-                if marked {
-                    enc.boundary()?;
-                }
-                rest = tail;
-            }
-            Ok(())
+            })
         })
     }
 
@@ -87,30 +76,46 @@ impl<'w> Encoder<'w> {
     pub(crate) fn write_int_slice<T: Copy + Into<i64>>(&mut self, items: &[T]) -> Result<()> {
         const MAX_ITEM: usize = 10;
         debug_assert!(self.proto >= 2);
-        self.write_slice_batches(items, |enc, mut rest, marked| {
-            while !rest.is_empty() {
-                // No item before the run's last can reach the boundary: each
-                // writes at most MAX_ITEM bytes.
-                let n = if marked {
-                    (enc.bytes_before_boundary().saturating_sub(1) / MAX_ITEM + 1).min(rest.len())
-                } else {
-                    rest.len()
-                };
-                let (run, tail) = rest.split_at(n);
-                enc.out.reserve(n.saturating_mul(MAX_ITEM));
+        self.write_slice_batches(items, |enc, items, marked| {
+            enc.write_runs(items, marked, MAX_ITEM, |enc, run| {
                 for &x in run {
-                    // SAFETY: MAX_ITEM bytes were reserved for each item of
-                    // the run and each writes at most MAX_ITEM, so at least
-                    // MAX_ITEM are spare before every item.
+                    // SAFETY: write_runs reserved MAX_ITEM bytes for each
+                    // item of the run and each writes at most MAX_ITEM, so
+                    // at least MAX_ITEM are spare before every item.
                     unsafe { enc.write_i64_reserved(x.into()) };
                 }
-                if marked {
-                    enc.boundary()?;
-                }
-                rest = tail;
-            }
-            Ok(())
+            })
         })
+    }
+
+    /// Writes a batch's items in runs, each item taking at most `max_item`
+    /// bytes: in a MARKed batch a run ends at the first item after which
+    /// [`boundary`](Encoder::boundary) could act (no earlier item can reach
+    /// it), and the frame check follows the run, so frames end where a check
+    /// after every item would end them. Each run's space is reserved before
+    /// `write` writes it.
+    fn write_runs<T>(
+        &mut self,
+        mut rest: &[T],
+        marked: bool,
+        max_item: usize,
+        mut write: impl FnMut(&mut Self, &[T]),
+    ) -> Result<()> {
+        while !rest.is_empty() {
+            let n = if marked {
+                (self.bytes_before_boundary().saturating_sub(1) / max_item + 1).min(rest.len())
+            } else {
+                rest.len()
+            };
+            let (run, tail) = rest.split_at(n);
+            self.out.reserve(n.saturating_mul(max_item));
+            write(self, run);
+            if marked {
+                self.boundary()?;
+            }
+            rest = tail;
+        }
+        Ok(())
     }
 
     /// The list of a slice, cut into CPython's batches by [`batch_at`]

@@ -222,13 +222,25 @@ impl<'w> Encoder<'w> {
     /// array and keep as much of it as the value needs.
     #[inline(always)]
     pub(crate) fn put<const N: usize>(&mut self, bytes: [u8; N], n: usize) {
-        let n = n.min(N);
         self.out.reserve(N);
+        // SAFETY: `reserve(N)` leaves room for at least N bytes.
+        unsafe { self.put_reserved(bytes, n) }
+    }
+
+    /// [`put`](Encoder::put) into space the caller reserved.
+    ///
+    /// # Safety
+    ///
+    /// At least N bytes of `self.out`'s capacity must be spare.
+    #[inline(always)]
+    pub(crate) unsafe fn put_reserved<const N: usize>(&mut self, bytes: [u8; N], n: usize) {
+        debug_assert!(self.out.capacity() - self.out.len() >= N);
+        let n = n.min(N);
         let len = self.out.len();
-        // SAFETY: `reserve(N)` leaves room for at least N bytes after
-        // `len`; all N are written (an unaligned store into the spare
-        // capacity), and the length grows by `n <= N` of them, so every byte
-        // below the new length is initialized.
+        // SAFETY: the caller leaves room for at least N bytes after `len`;
+        // all N are written (an unaligned store into the spare capacity),
+        // and the length grows by `n <= N` of them, so every byte below the
+        // new length is initialized.
         unsafe {
             self.out.as_mut_ptr().add(len).cast::<[u8; N]>().write_unaligned(bytes);
             self.out.set_len(len + n);
@@ -479,14 +491,9 @@ impl<'w> Encoder<'w> {
         debug_assert!(self.proto >= 2 && self.out.capacity() - self.out.len() >= 10);
         if let Ok(v32) = i32::try_from(v) {
             let (bytes, n) = binint(v32);
-            let len = self.out.len();
-            // SAFETY: the caller leaves at least 10 bytes spare after `len`;
-            // all 8 are written (an unaligned store into the spare capacity)
-            // and the length grows by `n <= 5` of them.
-            unsafe {
-                self.out.as_mut_ptr().add(len).cast::<[u8; 8]>().write_unaligned(bytes);
-                self.out.set_len(len + n);
-            }
+            // SAFETY: the caller leaves at least 10 bytes spare, and 8 are
+            // stored.
+            unsafe { self.put_reserved(bytes, n) }
         } else {
             // LONG1, its length and at most 8 bytes.
             self.write_wide_i64(v);
