@@ -137,6 +137,32 @@ fn max_depth_counts_stack_items_and_marks() {
     );
     refs.drain(refs.len() - 4..refs.len() - 2);
     expect_ok(&refs, ten);
+
+    // So does a run of BINFLOATs (also read in one loop): the ninth float,
+    // at byte 5 + 8 * 9, is refused.
+    let mut floats = b"\x80\x04]\x94(".to_vec();
+    floats.extend(b"G\x3f\xe0\0\0\0\0\0\0".repeat(9));
+    floats.extend(b"e.");
+    expect_err(&floats, ten, ErrorKind::LimitExceeded, 77, "nesting too deep at byte 77");
+    floats.drain(floats.len() - 11..floats.len() - 2);
+    expect_ok(&floats, ten);
+
+    // And a run of BININT1, BININT2 and BININT inside a FRAME, which a
+    // reader buffers and so reads in the same loop: the ninth int, at byte
+    // 14 + 3 * (2 + 3 + 5) - 5, is refused.
+    let ints = |n: usize| {
+        let mut body = b"]\x94(".to_vec();
+        for k in 0..n {
+            body.extend([&b"K\x01"[..], b"M\x01\x02", b"J\x01\x02\x03\x04"][k % 3]);
+        }
+        body.extend(b"e.");
+        let mut bytes = b"\x80\x04\x95".to_vec();
+        bytes.extend((body.len() as u64).to_le_bytes());
+        bytes.extend(body);
+        bytes
+    };
+    expect_err(&ints(9), ten, ErrorKind::LimitExceeded, 39, "nesting too deep at byte 39");
+    expect_ok(&ints(8), ten);
 }
 
 #[test]

@@ -23,18 +23,47 @@ fn whole<'a, T: FromPickle<'a>>(bytes: &'a [u8]) -> pickle_core::Result<T> {
     cx.decode(value.root())
 }
 
-/// Streamed and whole-graph decoding agree, in value or in error kind and
-/// offset.
+/// A reader that hands over at most 7 bytes per read, so that what a
+/// streaming reader keeps is put together from many short reads.
+struct Trickle<'b>(&'b [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.0.len()).min(7);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Streamed decoding, from a slice and from a reader (streamed too, and
+/// read again from what it kept where streaming gave up), agrees with
+/// whole-graph decoding, in value or in error kind and offset. A reader
+/// is left right after the pickle's STOP: the pickle written after it
+/// reads next.
 fn agree<T>(bytes: &[u8], what: &str) -> Option<T>
 where
     T: for<'a> FromPickle<'a> + PartialEq + std::fmt::Debug,
 {
-    let streamed = pickle_core::from_slice::<T>(bytes);
+    let same = |got: &pickle_core::Result<T>, graph: &pickle_core::Result<T>, how: &str| match (got, graph) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{what} ({how})"),
+        (Err(a), Err(b)) => assert_eq!((a.kind(), a.offset()), (b.kind(), b.offset()), "{what} ({how}): {a} / {b}"),
+        _ => panic!("{what} ({how}): {got:?}, whole graph {graph:?}"),
+    };
     let graph = whole::<T>(bytes);
-    match (&streamed, &graph) {
-        (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}"),
-        (Err(a), Err(b)) => assert_eq!((a.kind(), a.offset()), (b.kind(), b.offset()), "{what}: {a} / {b}"),
-        _ => panic!("{what}: streamed {streamed:?}, whole graph {graph:?}"),
+    let streamed = pickle_core::from_slice::<T>(bytes);
+    same(&streamed, &graph, "slice");
+    let mut stream = bytes.to_vec();
+    stream.extend(pickle_core::to_vec(&"after").expect("encode"));
+    let mut slice_reader = &stream[..];
+    let mut trickle = Trickle(&stream);
+    for (how, reader) in [("reader", &mut slice_reader as &mut dyn std::io::Read), ("7-byte reads", &mut trickle)] {
+        let read = pickle_core::from_reader::<_, T>(&mut *reader);
+        same(&read, &graph, how);
+        if read.is_ok() {
+            let next: String = pickle_core::from_reader(reader).expect("the next pickle");
+            assert_eq!(next, "after", "{what} ({how}): the reader stopped right after STOP");
+        }
     }
     streamed.ok()
 }

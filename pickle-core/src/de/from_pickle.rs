@@ -5,6 +5,7 @@ use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use super::input::Source;
 use super::sink::direct::Direct;
 use super::sink::scalars::Scalar;
 use crate::error::{Error, ErrorKind, Result};
@@ -28,12 +29,13 @@ pub trait FromPickle<'a>: Sized {
         cx.decode(value.root())
     }
 
-    /// Decodes a whole slice into `Self` without building the whole graph
-    /// first, where `Self` can (a collection whose items stream in); `None`
-    /// to decode the usual way.
+    /// Decodes a whole input (a slice, or a reader until STOP) into `Self`
+    /// without building the whole graph first, where `Self` can (a
+    /// collection whose items stream in); `None` to decode the usual way,
+    /// after reading nothing or after giving up (`stream.rs`).
     #[doc(hidden)]
-    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        let _ = (bytes, opts);
+    fn from_stream(src: &mut Source<'_, 'a>, opts: &DecodeOptions) -> Option<Result<Self>> {
+        let _ = (src, opts);
         None
     }
 
@@ -272,15 +274,7 @@ impl<'c, 'a> Context<'c, 'a> {
     #[inline]
     pub fn decode<T: FromPickle<'a>>(&mut self, item: Item) -> Result<T> {
         if self.depth >= self.max_recursion {
-            return Err(Error::new(
-                ErrorKind::LimitExceeded,
-                self.offset_of(item),
-                format!(
-                    "recursion limit of {} reached while converting the value{}",
-                    self.max_recursion,
-                    self.at(item)
-                ),
-            ));
+            return Err(self.too_deep(item));
         }
         self.depth += 1;
         let saved = self.near;
@@ -291,6 +285,16 @@ impl<'c, 'a> Context<'c, 'a> {
         self.near = saved;
         self.depth -= 1;
         result
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self, item: Item) -> Error {
+        Error::new(
+            ErrorKind::LimitExceeded,
+            self.offset_of(item),
+            format!("recursion limit of {} reached while converting the value{}", self.max_recursion, self.at(item)),
+        )
     }
 
     fn offset_of(&self, item: Item) -> Option<u64> {

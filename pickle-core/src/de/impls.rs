@@ -13,8 +13,10 @@ use num_bigint::BigInt;
 
 use super::dtype::Scalar;
 use super::from_pickle::{Context, FromPickle, hash_table_bytes};
+use super::input::Source;
 use super::numpy;
 use super::sink::direct::Direct;
+use super::stream;
 use crate::error::Result;
 use crate::format::opcodes as op;
 use crate::options::{DecodeOptions, Limits};
@@ -281,8 +283,8 @@ impl<'a, T: FromPickle<'a>> FromPickle<'a> for Vec<T> {
         T::vec_from_direct(rd)
     }
 
-    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        super::stream::vec_from_slice(bytes, opts)
+    fn from_stream(src: &mut Source<'_, 'a>, opts: &DecodeOptions) -> Option<Result<Self>> {
+        stream::vec_from_stream(src, opts)
     }
 }
 
@@ -295,8 +297,8 @@ impl<'a, T: FromPickle<'a>> FromPickle<'a> for VecDeque<T> {
         T::vec_from_direct(rd).map(VecDeque::from)
     }
 
-    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        super::stream::vec_from_slice::<T>(bytes, opts).map(|r| r.map(VecDeque::from))
+    fn from_stream(src: &mut Source<'_, 'a>, opts: &DecodeOptions) -> Option<Result<Self>> {
+        stream::vec_from_stream::<T>(src, opts).map(|r| r.map(VecDeque::from))
     }
 }
 
@@ -393,13 +395,16 @@ where
         )
     }
 
-    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        let cap = super::stream::dict_capacity::<K, V>(bytes, opts);
-        let empty = HashMap::with_capacity_and_hasher(cap, S::default());
-        let presized = hash_table_bytes(cap, size_of::<(K, V)>());
-        super::stream::map_from_slice(bytes, opts, empty, presized, |m, k, v| {
-            m.insert(k, v);
-        })
+    fn from_stream(src: &mut Source<'_, 'a>, opts: &DecodeOptions) -> Option<Result<Self>> {
+        stream::map_from_stream(
+            src,
+            opts,
+            |n| HashMap::with_capacity_and_hasher(n, S::default()),
+            |n| hash_table_bytes(n, size_of::<(K, V)>()),
+            |m, k, v| {
+                m.insert(k, v);
+            },
+        )
     }
 }
 
@@ -418,10 +423,16 @@ impl<'a, K: FromPickle<'a> + Ord, V: FromPickle<'a>> FromPickle<'a> for BTreeMap
         )
     }
 
-    fn from_slice_streaming(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Self>> {
-        super::stream::map_from_slice(bytes, opts, BTreeMap::new(), 0, |m, k, v| {
-            m.insert(k, v);
-        })
+    fn from_stream(src: &mut Source<'_, 'a>, opts: &DecodeOptions) -> Option<Result<Self>> {
+        stream::map_from_stream(
+            src,
+            opts,
+            |_| BTreeMap::new(),
+            |_| 0,
+            |m, k, v| {
+                m.insert(k, v);
+            },
+        )
     }
 }
 

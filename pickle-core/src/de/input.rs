@@ -217,9 +217,12 @@ fn unborrow<'x>(c: Chunk<'x, 'x>) -> &'x [u8] {
 pub(crate) struct ReaderInput<R> {
     reader: R,
     pos: u64,
-    /// Bytes of the current frame, read ahead in one go.
+    /// Bytes of the current frame, read ahead in one go: `frame[frame_pos..frame_end]`
+    /// is still to read. The buffer is kept from frame to frame, so only
+    /// growing it costs an allocation and zeroing.
     frame: Vec<u8>,
     frame_pos: usize,
+    frame_end: usize,
     scratch: Vec<u8>,
 }
 
@@ -236,31 +239,43 @@ impl<R: io::Read> ReaderInput<R> {
     /// Input whose first byte counts as byte `pos`, for a stream of which
     /// `pos` bytes were read before.
     pub(crate) fn at(reader: R, pos: u64) -> Self {
-        ReaderInput { reader, pos, frame: Vec::new(), frame_pos: 0, scratch: Vec::new() }
+        ReaderInput { reader, pos, frame: Vec::new(), frame_pos: 0, frame_end: 0, scratch: Vec::new() }
+    }
+
+    /// The reader, with whatever it read ahead lost.
+    pub(crate) fn into_reader(self) -> R {
+        self.reader
     }
 
     fn in_frame(&self) -> usize {
-        self.frame.len() - self.frame_pos
+        self.frame_end - self.frame_pos
     }
 
     /// Reads exactly `n` bytes from the reader into `buf`, growing it in steps.
     fn read_exact_into(reader: &mut R, buf: &mut Vec<u8>, n: usize) -> Result<(), Short> {
         buf.clear();
-        while buf.len() < n {
-            let want = (n - buf.len()).min(READ_STEP);
-            let start = buf.len();
-            buf.resize(start + want, 0);
-            let mut filled = start;
-            while filled < start + want {
-                match reader.read(&mut buf[filled..start + want]) {
-                    Ok(0) => {
-                        buf.truncate(filled);
-                        return Err(Short::Eof { left: None });
-                    }
-                    Ok(k) => filled += k,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(Short::Io(e)),
-                }
+        let mut end = 0;
+        let result = Self::read_exact_at(reader, buf, &mut end, n);
+        buf.truncate(end);
+        result
+    }
+
+    /// Reads exactly `n` bytes from the reader into `buf[*end..]`, moving
+    /// `*end` past what arrived. `buf` grows (zeroed) in steps only where
+    /// it is shorter than the bytes that arrive, so a reused buffer costs
+    /// nothing but the read.
+    fn read_exact_at(reader: &mut R, buf: &mut Vec<u8>, end: &mut usize, n: usize) -> Result<(), Short> {
+        let target = end.saturating_add(n);
+        while *end < target {
+            if buf.len() <= *end {
+                buf.resize(*end + (target - *end).min(READ_STEP), 0);
+            }
+            let stop = buf.len().min(target);
+            match reader.read(&mut buf[*end..stop]) {
+                Ok(0) => return Err(Short::Eof { left: None }),
+                Ok(k) => *end += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Short::Io(e)),
             }
         }
         Ok(())
@@ -291,8 +306,8 @@ impl<R: io::Read> ReaderInput<R> {
     fn take_unframed(&mut self, n: usize) -> Result<Chunk<'static, '_>, Short> {
         let framed = self.in_frame();
         self.scratch.clear();
-        self.scratch.extend_from_slice(&self.frame[self.frame_pos..]);
-        self.frame_pos = self.frame.len();
+        self.scratch.extend_from_slice(&self.frame[self.frame_pos..self.frame_end]);
+        self.frame_pos = self.frame_end;
         let mut rest = Vec::new();
         let got = Self::read_exact_into(&mut self.reader, &mut rest, n - framed);
         self.scratch.extend_from_slice(&rest);
@@ -315,7 +330,9 @@ impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
 
     #[inline]
     fn next_byte(&mut self) -> Result<Option<u8>, Short> {
-        if let Some(&b) = self.frame.get(self.frame_pos) {
+        if self.frame_pos < self.frame_end
+            && let Some(&b) = self.frame.get(self.frame_pos)
+        {
             self.frame_pos += 1;
             self.pos += 1;
             return Ok(Some(b));
@@ -354,23 +371,19 @@ impl<'a, R: io::Read> Input<'a> for ReaderInput<R> {
         if len <= buffered {
             return Ok(());
         }
-        let mut buf = std::mem::take(&mut self.frame).split_off(self.frame_pos);
-        let mut more = Vec::new();
-        let result = Self::read_exact_into(&mut self.reader, &mut more, len - buffered);
+        self.frame.copy_within(self.frame_pos..self.frame_end, 0);
+        (self.frame_pos, self.frame_end) = (0, buffered);
+        let result = Self::read_exact_at(&mut self.reader, &mut self.frame, &mut self.frame_end, len - buffered);
         if result.is_err() {
             // What was read is gone from the reader; count it as consumed.
-            self.pos += (buffered + more.len()) as u64;
-            buf.clear();
-        } else {
-            buf.extend_from_slice(&more);
+            self.pos += self.frame_end as u64;
+            self.frame_end = 0;
         }
-        self.frame = buf;
-        self.frame_pos = 0;
         result
     }
 
     fn buffered(&self) -> &[u8] {
-        &self.frame[self.frame_pos..]
+        &self.frame[self.frame_pos..self.frame_end]
     }
 
     fn skip(&mut self, n: usize) {
@@ -395,6 +408,70 @@ impl Short {
                 };
                 Error::at(ErrorKind::Eof, at, &format!("truncated {what}"), detail)
             }
+        }
+    }
+}
+
+/// Where a streaming decode (`stream.rs`) reads from: the slice
+/// [`from_slice`](crate::from_slice) was given, or the reader
+/// [`from_reader`](crate::from_reader) was, kept as it is read ([`Tee`]).
+/// Not a public API.
+#[doc(hidden)]
+pub struct Source<'s, 'a> {
+    pub(crate) src: Src<'s, 'a>,
+}
+
+impl std::fmt::Debug for Source<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.src {
+            Src::Slice(_) => "slice",
+            Src::Reader(_) => "reader",
+        };
+        f.debug_struct("Source").field("kind", &kind).finish_non_exhaustive()
+    }
+}
+
+pub(crate) enum Src<'s, 'a> {
+    Slice(&'a [u8]),
+    Reader(ReaderInput<Tee<'s>>),
+}
+
+/// A reader that keeps a copy of every byte it reads.
+pub(crate) struct Tee<'s> {
+    inner: &'s mut dyn io::Read,
+    kept: Vec<u8>,
+}
+
+impl io::Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.kept.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<'s, 'a> Source<'s, 'a> {
+    pub(crate) fn slice(bytes: &'a [u8]) -> Self {
+        Source { src: Src::Slice(bytes) }
+    }
+
+    pub(crate) fn reader(reader: &'s mut dyn io::Read) -> Self {
+        Source { src: Src::Reader(ReaderInput::new(Tee { inner: reader, kept: Vec::new() })) }
+    }
+
+    /// The bytes a reader handed over while streaming (none for a slice).
+    pub(crate) fn into_kept(self) -> Vec<u8> {
+        match self.src {
+            Src::Slice(_) => Vec::new(),
+            Src::Reader(input) => input.into_reader().kept,
+        }
+    }
+
+    /// The whole input, when it is a slice.
+    pub(crate) fn bytes(&self) -> Option<&'a [u8]> {
+        match self.src {
+            Src::Slice(bytes) => Some(bytes),
+            Src::Reader(_) => None,
         }
     }
 }

@@ -28,7 +28,7 @@ pub use sink::direct::Direct;
 use crate::error::Result;
 use crate::options::{DecodeOptions, Limits};
 use crate::value::{Item, Value};
-use input::{CopyingSliceInput, ReaderInput, SliceInput};
+use input::{CopyingSliceInput, ReaderInput, SliceInput, Source};
 use machine::Machine;
 
 /// Decodes a pickle from a byte slice. Strings and bytes borrow from
@@ -57,7 +57,7 @@ pub fn from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8]) -> Result<T> {
 /// # Ok::<(), pickle_core::Error>(())
 /// ```
 pub fn from_slice_with<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: DecodeOptions) -> Result<T> {
-    if let Some(result) = T::from_slice_streaming(bytes, &opts) {
+    if let Some(result) = T::from_stream(&mut Source::slice(bytes), &opts) {
         return result;
     }
     let (value, _) = decode_slice_at(bytes, 0, &opts)?;
@@ -131,6 +131,14 @@ pub fn from_slice_owned_with<T: FromPickle<'static>>(bytes: &[u8], opts: DecodeO
 /// from owned data, [`Value`] included; `&str` fields fail with a message
 /// saying so.
 ///
+/// A root list or dict decoded into a `Vec`, `VecDeque`, `HashMap` or
+/// `BTreeMap` streams, as in [`from_slice`]: each batch of items is
+/// converted as it is read, and the graph is never built whole. Since a
+/// reader cannot rewind, the bytes read are kept meanwhile (memory the size
+/// of the pickle, less than the graph), so that a pickle streaming cannot
+/// follow (the list sits in a tuple, or holds itself) is decoded again from
+/// them and the rest of the reader.
+///
 /// ```
 /// let mut stream = Vec::new();
 /// pickle_core::to_writer(&mut stream, &"first")?;
@@ -146,8 +154,18 @@ pub fn from_reader<R: io::Read, T: FromPickle<'static>>(reader: R) -> Result<T> 
 }
 
 /// [`from_reader`] with options.
-pub fn from_reader_with<R: io::Read, T: FromPickle<'static>>(reader: R, opts: DecodeOptions) -> Result<T> {
-    let mut input = ReaderInput::new(reader);
-    let value: Value<'static> = Machine::new(&opts, None).run(&mut input)?;
+pub fn from_reader_with<R: io::Read, T: FromPickle<'static>>(mut reader: R, opts: DecodeOptions) -> Result<T> {
+    let mut src = Source::reader(&mut reader);
+    if let Some(result) = T::from_stream(&mut src, &opts) {
+        return result;
+    }
+    let kept = src.into_kept();
+    let value: Value<'static> = if kept.is_empty() {
+        Machine::new(&opts, None).run(&mut ReaderInput::new(reader))?
+    } else {
+        // Streaming gave up after reading `kept`: read it again, then the rest.
+        let mut again = io::Read::chain(&kept[..], &mut reader);
+        Machine::new(&opts, None).run(&mut ReaderInput::new(&mut again as &mut dyn io::Read))?
+    };
     T::from_value(value, &opts.limits)
 }

@@ -12,10 +12,15 @@
 //! root again from the memo, duplicates it, or returns something else at
 //! STOP), the machine gives up: if nothing was consumed yet it simply goes on
 //! building the whole graph, otherwise the caller decodes again without a sink.
+//!
+//! A slice can simply be decoded again. A reader cannot rewind, so while it
+//! streams, every byte it hands over is also kept (`input.rs`: `Tee`); decoding again
+//! reads those bytes, then the rest of the reader. The copy costs what the
+//! input is, which is less than the graph it saves.
 
 use super::count::{self, Reached};
 use super::from_pickle::{Context, FromPickle, SharedCache};
-use super::input::SliceInput;
+use super::input::{Input, SliceInput, Source, Src};
 use super::machine::Machine;
 use super::sink::direct::Direct;
 use super::sink::{Direct as DirectBatch, MemoView, Sink, Streamed};
@@ -285,14 +290,27 @@ impl<'a, M, K: FromPickle<'a>, V: FromPickle<'a>> Sink<'a> for MapSink<'_, M, K,
     }
 }
 
-/// Runs the machine over `bytes` with `sink`.
-fn run<'a>(bytes: &'a [u8], opts: &DecodeOptions, sink: &mut dyn Sink<'a>) -> Result<Streamed<'a>> {
-    Machine::new(opts, Some(bytes.len() as u64)).with_sink(sink).run_streaming(&mut SliceInput::new(bytes))
+/// Runs the machine over the input with `sink`.
+fn run<'a>(src: &mut Source<'_, 'a>, opts: &DecodeOptions, sink: &mut dyn Sink<'a>) -> Result<Streamed<'a>> {
+    fn go<'a, I: Input<'a>>(
+        input: &mut I,
+        len: Option<u64>,
+        opts: &DecodeOptions,
+        sink: &mut dyn Sink<'a>,
+    ) -> Result<Streamed<'a>> {
+        Machine::new(opts, len).with_sink(sink).run_streaming(input)
+    }
+    match &mut src.src {
+        Src::Slice(bytes) => go(&mut SliceInput::new(bytes), Some(bytes.len() as u64), opts, sink),
+        Src::Reader(input) => go(input, None, opts, sink),
+    }
 }
-
 /// Decodes a pickle whose root is a list into a `Vec<T>`, streaming its
 /// items. `None` when streaming gave up: the caller decodes the whole graph.
-pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &DecodeOptions) -> Option<Result<Vec<T>>> {
+pub(crate) fn vec_from_stream<'a, T: FromPickle<'a>>(
+    src: &mut Source<'_, 'a>,
+    opts: &DecodeOptions,
+) -> Option<Result<Vec<T>>> {
     let mut sink = VecSink {
         out: Vec::new(),
         last: None,
@@ -300,7 +318,7 @@ pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &Deco
         limits: &opts.limits,
         tries: Tries::default(),
     };
-    match run(bytes, opts, &mut sink) {
+    match run(src, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(Vec::<T>::from_value(value, &opts.limits)),
         Ok(Streamed::Aborted) => None,
@@ -308,13 +326,15 @@ pub(crate) fn vec_from_slice<'a, T: FromPickle<'a>>(bytes: &'a [u8], opts: &Deco
     }
 }
 
-/// Decodes a pickle whose root is a dict into the map `empty`, streaming its
-/// pairs; `insert` adds one. `None` when streaming gave up.
-pub(crate) fn map_from_slice<'a, M, K, V>(
-    bytes: &'a [u8],
+/// Decodes a pickle whose root is a dict into the map `empty(capacity)`,
+/// streaming its pairs; `insert` adds one. `capacity` is what
+/// [`dict_capacity`] finds in a slice (0 for a reader), `presized(capacity)`
+/// the bytes the empty map then holds. `None` when streaming gave up.
+pub(crate) fn map_from_stream<'a, M, K, V>(
+    src: &mut Source<'_, 'a>,
     opts: &DecodeOptions,
-    empty: M,
-    presized: usize,
+    empty: impl FnOnce(usize) -> M,
+    presized: fn(usize) -> usize,
     insert: fn(&mut M, K, V),
 ) -> Option<Result<M>>
 where
@@ -322,11 +342,18 @@ where
     K: FromPickle<'a>,
     V: FromPickle<'a>,
 {
-    // `empty` was made with room for the pairs: its table is charged first.
-    let cache = SharedCache::charged(presized as u64);
-    let mut sink =
-        MapSink { out: empty, insert, cache, limits: &opts.limits, batch: Vec::new(), tries: Tries::default() };
-    match run(bytes, opts, &mut sink) {
+    let capacity = src.bytes().map_or(0, |bytes| dict_capacity::<K, V>(bytes, opts));
+    // The empty map's table is charged first.
+    let cache = SharedCache::charged(presized(capacity) as u64);
+    let mut sink = MapSink {
+        out: empty(capacity),
+        insert,
+        cache,
+        limits: &opts.limits,
+        batch: Vec::new(),
+        tries: Tries::default(),
+    };
+    match run(src, opts, &mut sink) {
         Ok(Streamed::Consumed) => Some(Ok(sink.out)),
         Ok(Streamed::Whole(value)) => Some(M::from_value(value, &opts.limits)),
         Ok(Streamed::Aborted) => None,
@@ -339,7 +366,7 @@ where
 /// (`count.rs`), so that a hash map never resizes, capped by what the
 /// allocation budget could hold and by the container limit. 0 when the pass
 /// cannot follow the input.
-pub(crate) fn dict_capacity<K, V>(bytes: &[u8], opts: &DecodeOptions) -> usize {
+fn dict_capacity<K, V>(bytes: &[u8], opts: &DecodeOptions) -> usize {
     let budget = opts.limits.alloc_budget(bytes.len() as u64) / size_of::<(K, V)>().max(1) as u64;
     let cap = usize::try_from(budget).unwrap_or(usize::MAX).min(opts.limits.max_container_len);
     super::count::root_len(bytes, true).unwrap_or(0).min(cap)

@@ -302,6 +302,7 @@ impl<'a> Value<'a> {
     }
 
     /// The byte offset of the opcode that created a node, for a decoded value.
+    #[inline]
     pub fn offset(&self, item: Item) -> Option<u64> {
         match item {
             Item::Node(id) => self.offsets.get(id.index()).copied().filter(|&o| o != NO_OFFSET),

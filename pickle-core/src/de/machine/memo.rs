@@ -61,7 +61,7 @@ impl<'a> Machine<'a, '_> {
             let grow = key + 1 - dense_len;
             self.used = self.used.saturating_add(grow * ITEM_COST);
             if self.used > self.budget {
-                return Err(self.over_budget(at));
+                self.over_budget_unless_grown(at)?;
             }
             let memo = &mut self.memo;
             memo.dense.resize(key as usize + 1, None);

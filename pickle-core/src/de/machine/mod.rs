@@ -41,6 +41,9 @@ pub(crate) struct Machine<'a, 'o> {
     opts: &'o DecodeOptions,
     used: u64,
     budget: u64,
+    /// Whether the input's length is unknown (a reader): the budget then
+    /// grows with the bytes read, brought up to date where it is checked.
+    grows: bool,
     buffers: u64,
     /// Memo writes so far (new keys and overwrites), for streaming.
     memo_writes: u64,
@@ -91,6 +94,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             opts,
             used: 0,
             budget: opts.limits.alloc_budget(input_len.unwrap_or(0)),
+            grows: input_len.is_none(),
             buffers: 0,
             memo_writes: 0,
             last_reduce: None,
@@ -279,6 +283,15 @@ impl<'a, 'o> Machine<'a, 'o> {
     #[inline]
     fn charge(&mut self, bytes: u64, at: u64) -> Res<()> {
         self.used = self.used.saturating_add(bytes);
+        if self.used > self.budget { self.over_budget_unless_grown(at) } else { Ok(()) }
+    }
+
+    /// The charge at `at` went over the budget: fine if a reader's budget,
+    /// brought up to the input read so far, still holds it.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn over_budget_unless_grown(&mut self, at: u64) -> Res<()> {
+        self.grow_budget_for_reader(at);
         if self.used > self.budget { Err(self.over_budget(at)) } else { Ok(()) }
     }
 
@@ -295,6 +308,9 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// Grows the budget for input read so far when the total length was not
     /// known up front (readers).
     fn grow_budget_for_reader(&mut self, pos: u64) {
+        if !self.grows {
+            return;
+        }
         let for_input = self.opts.limits.alloc_budget(pos);
         if for_input > self.budget {
             self.budget = for_input;
@@ -319,6 +335,34 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
         self.stack.push(item);
         Ok(())
+    }
+
+    /// The BINFLOATs and BININTs that directly follow one (a list of
+    /// numbers is a long run of them), pushed in one tight loop over the
+    /// buffered input, as [`memo_get_run`](Machine::memo_get_run) does for
+    /// GETs. It stops at anything else, at the depth limit and at a
+    /// truncated argument, and leaves that to the general path, which
+    /// reports errors at their offsets.
+    #[inline]
+    fn scalar_run<I: Input<'a>>(&mut self, input: &mut I) {
+        let bytes = input.buffered();
+        let mut room = self.opts.limits.max_depth.saturating_sub(self.stack.len() + self.marks.len());
+        let mut at = 0;
+        while room > 0 {
+            let (item, width) = match bytes.get(at..) {
+                Some([op::BINFLOAT, a, b, c, d, e, f, g, h, ..]) => {
+                    (Item::Float(f64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h])), 9)
+                }
+                Some([op::BININT, a, b, c, d, ..]) => (Item::Int(i64::from(i32::from_le_bytes([*a, *b, *c, *d]))), 5),
+                Some([op::BININT1, a, ..]) => (Item::Int(i64::from(*a)), 2),
+                Some([op::BININT2, a, b, ..]) => (Item::Int(i64::from(u16::from_le_bytes([*a, *b]))), 3),
+                _ => break,
+            };
+            self.stack.push(item);
+            room -= 1;
+            at += width;
+        }
+        input.skip(at);
     }
 
     #[cold]
@@ -455,12 +499,8 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn run_loop<I: Input<'a>>(&mut self, input: &mut I) -> Res<Item> {
-        let unknown_len = input.remaining().is_none();
         loop {
             let at = input.pos();
-            if unknown_len {
-                self.grow_budget_for_reader(at);
-            }
             let code = match input.next_byte() {
                 Ok(Some(b)) => b,
                 Ok(None) => {
@@ -470,6 +510,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             };
             match code {
                 op::STOP => {
+                    // What converting the graph may still use counts the whole input.
+                    self.grow_budget_for_reader(at);
                     let root = self.pop(code, at)?;
                     if self.stream.as_ref().is_some_and(|s| s.consumed) && !self.is_stream_root(root) {
                         self.leave_stream()?;
@@ -479,18 +521,22 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::BININT1 => {
                     let [b] = Self::arg::<1, _>(input, code, at)?;
                     self.push(Item::Int(i64::from(b)), at)?;
+                    self.scalar_run(input);
                 }
                 op::BININT2 => {
                     let b = Self::arg::<2, _>(input, code, at)?;
                     self.push(Item::Int(i64::from(u16::from_le_bytes(b))), at)?;
+                    self.scalar_run(input);
                 }
                 op::BININT => {
                     let b = Self::arg::<4, _>(input, code, at)?;
                     self.push(Item::Int(i64::from(i32::from_le_bytes(b))), at)?;
+                    self.scalar_run(input);
                 }
                 op::BINFLOAT => {
                     let b = Self::arg::<8, _>(input, code, at)?;
                     self.push(Item::Float(f64::from_be_bytes(b)), at)?;
+                    self.scalar_run(input);
                 }
                 op::NONE => self.push(Item::None, at)?,
                 op::NEWTRUE => self.push(Item::Bool(true), at)?,
@@ -1103,10 +1149,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         if self.is_stream_root(target) && self.stream.as_ref().is_some_and(|s| !s.sink.wants_dict()) {
             self.scratch.clear();
             self.scratch.extend(items);
+            // The items' conversion shares what the graph left of the budget.
+            self.grow_budget_for_reader(at);
             if let Some(s) = &mut self.stream {
                 s.consumed = true;
                 s.pending = true;
-                // The items' conversion shares what the graph left of the budget.
                 self.value.set_typed_budget(self.budget.saturating_sub(self.used));
                 s.sink.items(&self.value, target, &self.scratch).map_err(|e| s.give_up(e))?;
             }
@@ -1133,6 +1180,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn extend_dict(&mut self, target: Item, pairs: impl Iterator<Item = (Item, Item)>, code: u8, at: u64) -> Res<()> {
         if self.is_stream_root(target) && self.stream.as_ref().is_some_and(|s| s.sink.wants_dict()) {
             let pairs: Vec<(Item, Item)> = pairs.collect();
+            self.grow_budget_for_reader(at);
             if let Some(s) = &mut self.stream {
                 s.consumed = true;
                 s.pending = true;
