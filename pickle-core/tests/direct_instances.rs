@@ -1,7 +1,7 @@
 //! Derived instances that `from_slice` reads straight from the input into a
 //! streamed `Vec`, with no graph node (de/sink/direct.rs). Each case is
-//! checked against the usual path: `from_reader`, which never takes the
-//! direct path, and `Value` then `from_value`. Results, error kinds and
+//! checked against the usual path: `from_reader`, which streams but never
+//! takes the direct path, and `Value` then `from_value`. Results, error kinds and
 //! error offsets must be the same. A counting wrapper shows that the direct
 //! path was taken where it should be.
 

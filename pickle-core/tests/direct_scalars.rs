@@ -1,7 +1,7 @@
 //! Batches of scalars that `from_slice` converts straight from the input
 //! into a streamed `Vec` or map, with no graph node (de/sink/direct.rs).
-//! Each case is checked against the usual path: `from_reader`, which never
-//! takes the direct path, and `Value` then `from_value`. Results, error
+//! Each case is checked against the usual path: `from_reader`, which streams but
+//! never takes the direct path, and `Value` then `from_value`. Results, error
 //! kinds and error offsets must be the same.
 
 use std::collections::{BTreeMap, HashMap};
