@@ -70,6 +70,40 @@ fn strip_zeros(digits: &str) -> String {
     s.to_owned()
 }
 
+impl Decimal {
+    /// The common form, `[+-]digits[.digits]` and nothing else (what
+    /// `str(Decimal)` gives for most values), parsed in one pass with one
+    /// allocation; `None` for anything else, which [`FromStr`] parses in
+    /// full. Gives what the full parse gives.
+    fn parse_plain(s: &str) -> Option<Decimal> {
+        let b = s.as_bytes();
+        let (negative, body) = match b.first()? {
+            b'-' => (true, &b[1..]),
+            b'+' => (false, &b[1..]),
+            _ => (false, b),
+        };
+        let (int, frac) = match body.iter().position(|&c| c == b'.') {
+            Some(i) => (&body[..i], &body[i + 1..]),
+            None => (body, &[][..]),
+        };
+        if (int.is_empty() && frac.is_empty()) || !int.iter().chain(frac).all(u8::is_ascii_digit) {
+            return None;
+        }
+        let exponent = 0i64.checked_sub(i64::try_from(frac.len()).ok()?)?;
+        let mut digits = String::with_capacity(int.len() + frac.len());
+        for &c in int.iter().chain(frac) {
+            // No leading zeros, as strip_zeros leaves none.
+            if !(digits.is_empty() && c == b'0') {
+                digits.push(char::from(c));
+            }
+        }
+        if digits.is_empty() {
+            digits.push('0');
+        }
+        Some(Decimal { negative, kind: Kind::Finite { digits, exponent } })
+    }
+}
+
 impl FromStr for Decimal {
     type Err = ParseDecimalError;
 
@@ -78,6 +112,16 @@ impl FromStr for Decimal {
     /// with optional payload digits; case-insensitive, underscores between
     /// digits and surrounding whitespace allowed, as `Decimal(str)` allows.
     fn from_str(s: &str) -> std::result::Result<Decimal, ParseDecimalError> {
+        match Decimal::parse_plain(s) {
+            Some(plain) => Ok(plain),
+            None => Decimal::parse_full(s),
+        }
+    }
+}
+
+impl Decimal {
+    /// [`FromStr`]'s full parse, of every form `Decimal(str)` takes.
+    fn parse_full(s: &str) -> std::result::Result<Decimal, ParseDecimalError> {
         let bad = || ParseDecimalError(s.to_owned());
         let t: String = s.trim().chars().filter(|&c| c != '_').collect();
         if t.is_empty() || !t.is_ascii() || s.trim().starts_with('_') || s.trim().ends_with('_') {
@@ -136,31 +180,102 @@ impl fmt::Display for Decimal {
     /// positive or the number is small, as the General Decimal Arithmetic
     /// specification's to-scientific-string.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.negative {
-            f.write_str("-")?;
+        let sign = if self.negative { "-" } else { "" };
+        match &self.kind {
+            Kind::Infinite => write!(f, "{sign}Infinity"),
+            Kind::NaN { signaling, payload } => write!(f, "{sign}{}NaN{payload}", if *signaling { "s" } else { "" }),
+            Kind::Finite { digits, exponent } => finite_str(f, self.negative, digits, *exponent),
         }
-        let (digits, exponent) = match &self.kind {
-            Kind::Infinite => return f.write_str("Infinity"),
-            Kind::NaN { signaling, payload } => {
-                return write!(f, "{}NaN{payload}", if *signaling { "s" } else { "" });
-            }
-            Kind::Finite { digits, exponent } => (digits.as_str(), *exponent),
-        };
-        let n = digits.len() as i64;
-        let left = exponent.saturating_add(n);
-        let dot = if exponent <= 0 && left > -6 { left } else { 1 };
-        if dot <= 0 {
-            write!(f, "0.{}{digits}", "0".repeat((-dot) as usize))?;
-        } else if dot >= n {
-            write!(f, "{digits}{}", "0".repeat((dot - n) as usize))?;
-        } else {
-            write!(f, "{}.{}", &digits[..dot as usize], &digits[dot as usize..])?;
-        }
-        if left != dot {
-            write!(f, "E{:+}", left - dot)?;
+    }
+}
+
+/// Python's `str()` of the finite `digits × 10^exponent` (`digits` without
+/// leading zeros): the General Decimal Arithmetic specification's
+/// to-scientific-string, written piece by piece.
+fn finite_str(out: &mut impl fmt::Write, negative: bool, digits: &str, exponent: i64) -> fmt::Result {
+    fn zeros(out: &mut impl fmt::Write, mut n: u64) -> fmt::Result {
+        const ZEROS: &str = "0000000000000000";
+        while n > 0 {
+            let k = n.min(ZEROS.len() as u64);
+            out.write_str(&ZEROS[..k as usize])?;
+            n -= k;
         }
         Ok(())
     }
+    if negative {
+        out.write_str("-")?;
+    }
+    let n = digits.len() as i64;
+    let left = exponent.saturating_add(n);
+    let dot = if exponent <= 0 && left > -6 { left } else { 1 };
+    if dot <= 0 {
+        out.write_str("0.")?;
+        zeros(out, dot.unsigned_abs())?;
+        out.write_str(digits)?;
+    } else if dot >= n {
+        out.write_str(digits)?;
+        zeros(out, (dot - n).unsigned_abs())?;
+    } else {
+        out.write_str(&digits[..dot as usize])?;
+        out.write_str(".")?;
+        out.write_str(&digits[dot as usize..])?;
+    }
+    if left != dot {
+        write!(out, "E{:+}", left - dot)?;
+    }
+    Ok(())
+}
+
+/// Text of up to 64 bytes on the stack: a Decimal's str without an
+/// allocation; writing more fails.
+struct ShortText {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl ShortText {
+    fn new() -> ShortText {
+        ShortText { buf: [0; 64], len: 0 }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.buf[..self.len]).ok()
+    }
+}
+
+impl fmt::Write for ShortText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Writes `decimal.Decimal(str)` of the finite `coefficient × 10^exponent`,
+/// as [`Decimal`]'s `to_pickle` does, without building a [`Decimal`] (for
+/// other crates' decimals) and, where the str is short, without an
+/// allocation.
+pub(crate) fn write_finite(enc: &mut Encoder<'_>, negative: bool, coefficient: u128, exponent: i64) -> Result<()> {
+    use fmt::Write as _;
+    let mut digits = ShortText::new();
+    let mut text = ShortText::new();
+    let short = write!(digits, "{coefficient}").is_ok()
+        && digits.as_str().is_some_and(|d| finite_str(&mut text, negative, d, exponent).is_ok());
+    write_call(enc, text.as_str().filter(|_| short), || {
+        Decimal::from_parts(negative, coefficient, exponent).to_string()
+    })
+}
+
+/// `decimal.Decimal(text)`, with `text` given or, when it did not fit on
+/// the stack, made by `long`.
+fn write_call(enc: &mut Encoder<'_>, text: Option<&str>, long: impl FnOnce() -> String) -> Result<()> {
+    enc.write_class("decimal", "Decimal")?;
+    match text {
+        Some(t) => enc.write_tuple_raw(1, |enc| enc.write_str(t))?,
+        None => enc.write_tuple_raw(1, |enc| enc.write_str(&long()))?,
+    }
+    enc.write_reduce()
 }
 
 impl Decimal {
@@ -215,9 +330,12 @@ impl Decimal {
 
 impl ToPickle for Decimal {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
-        enc.write_class("decimal", "Decimal")?;
-        enc.write_tuple_raw(1, |enc| enc.write_str(&self.to_string()))?;
-        enc.write_reduce()
+        let mut text = ShortText::new();
+        let short = match &self.kind {
+            Kind::Finite { digits, exponent } => finite_str(&mut text, self.negative, digits, *exponent).is_ok(),
+            _ => false,
+        };
+        write_call(enc, text.as_str().filter(|_| short), || self.to_string())
     }
 }
 
@@ -299,6 +417,28 @@ mod tests {
         }
         for bad in ["", ".", "e5", "1e", "1.2.3", "--1", "nan1x", "1_", "_1", "1e+", "١"] {
             assert!(bad.parse::<Decimal>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_plain_parse_is_the_full_parse() {
+        let mut plain = 0;
+        for sign in ["", "-", "+"] {
+            for int in ["", "0", "00", "7", "0070", "123456789012345678901234567890"] {
+                for frac in [None, Some(""), Some("0"), Some("50"), Some("0007"), Some("000")] {
+                    let s = match frac {
+                        Some(f) => format!("{sign}{int}.{f}"),
+                        None => format!("{sign}{int}"),
+                    };
+                    let full = Decimal::parse_full(&s).ok();
+                    assert_eq!(Decimal::parse_plain(&s), full, "{s:?}");
+                    plain += usize::from(full.is_some());
+                }
+            }
+        }
+        assert_eq!(plain, 3 * (6 * 6 - 2), "every form but a lone sign and a lone point parses");
+        for other in ["1e3", " 1", "1_0", "inf", "nan", "1.5e-2", "١"] {
+            assert_eq!(Decimal::parse_plain(other), None, "{other:?}");
         }
     }
 }

@@ -18,6 +18,10 @@ macro_rules! via_core {
             }
         }
 
+        via_core!($t, $core, $module, $class, from = $from);
+    };
+    // Reading only: the type writes itself.
+    ($t:ty, $core:ty, $module:literal, $class:literal, from = $from:expr $(,)?) => {
         impl<'a> $crate::de::FromPickle<'a> for $t {
             fn from_pickle(
                 cx: &mut $crate::de::Context<'_, 'a>,

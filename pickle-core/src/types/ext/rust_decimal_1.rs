@@ -44,8 +44,45 @@ fn from_py(d: PyDecimal) -> Result<Decimal, String> {
     Ok(out)
 }
 
-fn to_py(d: &Decimal) -> crate::error::Result<PyDecimal> {
-    Ok(PyDecimal::from_parts(d.is_sign_negative(), d.mantissa().unsigned_abs(), -i64::from(d.scale())))
+/// Written as [`PyDecimal::from_parts`] of the same parts writes, without
+/// building it.
+impl crate::ser::ToPickle for Decimal {
+    fn to_pickle(&self, enc: &mut crate::ser::Encoder<'_>) -> crate::error::Result<()> {
+        let (negative, coefficient, exponent) = parts(self);
+        crate::types::decimal::write_finite(enc, negative, coefficient, exponent)
+    }
 }
 
-via_core!(Decimal, PyDecimal, "decimal", "Decimal", to = to_py, from = from_py);
+fn parts(d: &Decimal) -> (bool, u128, i64) {
+    (d.is_sign_negative(), d.mantissa().unsigned_abs(), -i64::from(d.scale()))
+}
+
+via_core!(Decimal, PyDecimal, "decimal", "Decimal", from = from_py);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writing a rust_decimal straight gives the bytes of writing the core
+    /// Decimal of the same parts, and Python's str of every scale (plain,
+    /// `0.000…`, scientific past six zeros).
+    #[test]
+    fn writes_what_the_core_decimal_writes() {
+        let mut checked = 0;
+        for mantissa in [0i128, 1, -1, 7, 150, -12_345_678_901, MAX_MANTISSA as i128, -(MAX_MANTISSA as i128)] {
+            for scale in [0u32, 1, 2, 6, 7, 12, 28] {
+                let d = Decimal::from_i128_with_scale(mantissa, scale);
+                let (negative, coefficient, exponent) = parts(&d);
+                let core = PyDecimal::from_parts(negative, coefficient, exponent);
+                let ours = crate::to_vec(&d).expect("rust_decimal");
+                assert_eq!(ours, crate::to_vec(&core).expect("core"), "{d}");
+                let back: PyDecimal = crate::from_slice(&ours).expect("decodes");
+                assert_eq!(back.to_string(), core.to_string(), "{d}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 56);
+        let tiny = crate::to_vec(&Decimal::from_i128_with_scale(5, 28)).expect("encode");
+        assert_eq!(crate::from_slice::<PyDecimal>(&tiny).expect("decode").to_string(), "5E-28");
+    }
+}
