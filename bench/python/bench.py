@@ -20,11 +20,17 @@ import bench_models
 def best_pair(fa, fb, runs):
     """The best times of `fa` and `fb` timed in turns, as `best` times one:
     both then see the same drift of the machine (the python3 loads of our
-    file against its own, where a few percent decide)."""
+    file against its own, where a few percent decide). Which goes first
+    alternates from round to round, so neither always runs just after the
+    other's garbage is collected. Rounds go on for PAIR_TOTAL seconds:
+    a ratio whose goal is 1.05 needs more than a few."""
     times = ([], [])
     started = time.perf_counter()
-    while len(times[0]) < runs or (time.perf_counter() - started < 2 * MIN_TOTAL and len(times[0]) < MAX_RUNS):
-        for fn, out in ((fa, times[0]), (fb, times[1])):
+    while len(times[0]) < runs or (time.perf_counter() - started < PAIR_TOTAL and len(times[0]) < MAX_RUNS):
+        turns = [(fa, times[0]), (fb, times[1])]
+        if len(times[0]) % 2:
+            turns.reverse()
+        for fn, out in turns:
             gc.collect()
             t = time.perf_counter()
             result = fn()
@@ -52,6 +58,7 @@ def best(fn, runs):
 # Keep in step with bench/src/measure.rs.
 MIN_TOTAL = 0.3
 MAX_RUNS = 100
+PAIR_TOTAL = 5.0
 
 
 def build(name, scale):

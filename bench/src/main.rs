@@ -68,17 +68,35 @@ fn main() -> Result<(), Error> {
         _ => {}
     }
     let args = parse_args()?;
-    let dir = std::env::temp_dir().join(format!("pickle-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    let scratch = Scratch::new()?;
+    let dir = scratch.0.clone();
     let wanted = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
     let mut rows = Vec::new();
     for name in ["a", "b", "c", "d", "e", "f", "h", "i"].into_iter().filter(|w| wanted(w)) {
         rows.push(run_child(name, &args)?);
     }
     let checkpoint = if wanted("g") { Some(checkpoint::run(args.checkpoint_mib, args.runs, &dir)?) } else { None };
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(scratch);
     print_report(&rows, checkpoint.as_ref(), &args);
     Ok(())
+}
+
+/// This process's scratch directory for the files a run writes, removed
+/// when dropped, on an early return with an error too.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch, Error> {
+        let dir = std::env::temp_dir().join(format!("pickle-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Runs workload `name` in a child process (`pickle-bench row NAME SCALE
@@ -101,8 +119,8 @@ fn row_child() -> Result<(), Error> {
     let scale: f64 = it.next().ok_or("row needs a scale")?.parse()?;
     let runs: usize = it.next().ok_or("row needs runs")?.parse()?;
     let args = Args { scale, runs, only: vec![name.clone()], checkpoint_mib: 0 };
-    let dir = std::env::temp_dir().join(format!("pickle-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    let scratch = Scratch::new()?;
+    let dir = scratch.0.clone();
     let s = scale;
     let row = match name.as_str() {
         "a" => run_typed("a", "1M derived structs", &workloads::items(s), &args, &dir, serde_side),
@@ -126,7 +144,7 @@ fn row_child() -> Result<(), Error> {
         "i" => run_file(&args, &dir),
         other => Err(format!("no workload {other}").into()),
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(scratch);
     print!("{}", row?.to_line());
     Ok(())
 }
