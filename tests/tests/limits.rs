@@ -165,6 +165,32 @@ fn max_depth_counts_stack_items_and_marks() {
     expect_ok(&ints(8), ten);
 }
 
+/// A reader that streams a root list keeps the bytes it reads, to decode
+/// again if streaming gives up; what it keeps stays within the budget.
+#[test]
+fn a_streaming_reader_keeps_no_more_than_the_budget() {
+    // PROTO 4, EMPTY_LIST (streamed), 1000 NONE POPs (2000 bytes that cost
+    // nothing), MARK, three ints, APPENDS (consumed by the sink), then
+    // TUPLE1: the root is a tuple, so streaming gives up at STOP.
+    let mut bytes = b"\x80\x04]".to_vec();
+    bytes.extend(b"N0".repeat(1000));
+    bytes.extend(b"(K\x01K\x02K\x03e\x85.");
+    let small = Limits::DEFAULT.max_alloc(1000).alloc_per_input_byte(0);
+    // A slice is decoded again from itself.
+    let from_slice = pickle_core::from_slice_with::<Vec<Vec<i64>>>(&bytes, opts(small)).expect("from_slice");
+    assert_eq!(from_slice, [[1, 2, 3]]);
+    // A reader (byte by byte: the input has no frames) stops keeping at
+    // byte 1000, and cannot decode again.
+    let (result, largest, _) = measure(|| pickle_core::from_reader_with::<_, Vec<Vec<i64>>>(&bytes[..], opts(small)));
+    let err = result.expect_err("the kept bytes do not fit");
+    assert_eq!((err.kind(), err.offset()), (ErrorKind::LimitExceeded, Some(1000)), "{err}");
+    assert!(err.message().contains("decoding again needs the bytes read"), "{}", err.message());
+    assert!(largest <= 1024, "largest allocation {largest} bytes");
+    // With room for them, it decodes.
+    let roomy = opts(small.max_alloc(10_000));
+    assert_eq!(pickle_core::from_reader_with::<_, Vec<Vec<i64>>>(&bytes[..], roomy).expect("fits"), [[1, 2, 3]]);
+}
+
 #[test]
 fn max_alloc_refuses_a_payload_larger_than_the_budget() {
     // PROTO 5, MARK, None, BYTEARRAY8 of 2000 bytes at byte 4.

@@ -4,6 +4,7 @@
 use std::io;
 
 use crate::error::{Error, Result};
+use crate::options::Limits;
 
 /// Bytes handed out by an input: borrowed from the input itself for as long
 /// as `'a`, or from a scratch buffer until the next read.
@@ -437,15 +438,28 @@ pub(crate) enum Src<'s, 'a> {
 }
 
 /// A reader that keeps a copy of every byte it reads.
+/// What it keeps stays within the allocation budget for the bytes read:
+/// past it, it keeps nothing more and notes where it stopped.
 pub(crate) struct Tee<'s> {
     inner: &'s mut dyn io::Read,
     kept: Vec<u8>,
+    limits: Limits,
+    /// The offset at which keeping would have exceeded the budget.
+    stopped: Option<u64>,
 }
 
 impl io::Read for Tee<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.kept.extend_from_slice(&buf[..n]);
+        if self.stopped.is_none() {
+            let total = (self.kept.len() + n) as u64;
+            if total <= self.limits.alloc_budget(total) {
+                self.kept.extend_from_slice(&buf[..n]);
+            } else {
+                self.stopped = Some(self.kept.len() as u64);
+                self.kept = Vec::new();
+            }
+        }
         Ok(n)
     }
 }
@@ -455,15 +469,33 @@ impl<'s, 'a> Source<'s, 'a> {
         Source { src: Src::Slice(bytes) }
     }
 
-    pub(crate) fn reader(reader: &'s mut dyn io::Read) -> Self {
-        Source { src: Src::Reader(ReaderInput::new(Tee { inner: reader, kept: Vec::new() })) }
+    pub(crate) fn reader(reader: &'s mut dyn io::Read, limits: &Limits) -> Self {
+        let tee = Tee { inner: reader, kept: Vec::new(), limits: *limits, stopped: None };
+        Source { src: Src::Reader(ReaderInput::new(tee)) }
     }
 
-    /// The bytes a reader handed over while streaming (none for a slice).
-    pub(crate) fn into_kept(self) -> Vec<u8> {
+    /// The bytes a reader handed over while streaming (none for a slice),
+    /// to decode again from; an error when keeping them all would have
+    /// exceeded the allocation budget.
+    pub(crate) fn into_kept(self) -> Result<Vec<u8>> {
         match self.src {
-            Src::Slice(_) => Vec::new(),
-            Src::Reader(input) => input.into_reader().kept,
+            Src::Slice(_) => Ok(Vec::new()),
+            Src::Reader(input) => {
+                let tee = input.into_reader();
+                match tee.stopped {
+                    None => Ok(tee.kept),
+                    Some(at) => Err(Error::at(
+                        crate::error::ErrorKind::LimitExceeded,
+                        at,
+                        "allocation limit exceeded",
+                        format!(
+                            "streaming gave up, and decoding again needs the bytes read, which the budget of {} \
+                             bytes for them does not hold",
+                            tee.limits.alloc_budget(at)
+                        ),
+                    )),
+                }
+            }
         }
     }
 

@@ -137,7 +137,11 @@ pub fn from_slice_owned_with<T: FromPickle<'static>>(bytes: &[u8], opts: DecodeO
 /// reader cannot rewind, the bytes read are kept meanwhile (memory the size
 /// of the pickle, less than the graph), so that a pickle streaming cannot
 /// follow (the list sits in a tuple, or holds itself) is decoded again from
-/// them and the rest of the reader.
+/// them and the rest of the reader. The kept bytes count against the
+/// allocation budget ([`Limits`]): past it nothing more is kept, and if
+/// streaming then gives up, decoding fails with
+/// [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded) at the byte
+/// where keeping stopped.
 ///
 /// ```
 /// let mut stream = Vec::new();
@@ -155,11 +159,11 @@ pub fn from_reader<R: io::Read, T: FromPickle<'static>>(reader: R) -> Result<T> 
 
 /// [`from_reader`] with options.
 pub fn from_reader_with<R: io::Read, T: FromPickle<'static>>(mut reader: R, opts: DecodeOptions) -> Result<T> {
-    let mut src = Source::reader(&mut reader);
+    let mut src = Source::reader(&mut reader, &opts.limits);
     if let Some(result) = T::from_stream(&mut src, &opts) {
         return result;
     }
-    let kept = src.into_kept();
+    let kept = src.into_kept()?;
     let value: Value<'static> = if kept.is_empty() {
         Machine::new(&opts, None).run(&mut ReaderInput::new(reader))?
     } else {

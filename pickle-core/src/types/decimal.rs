@@ -256,6 +256,7 @@ impl fmt::Write for ShortText {
 /// as [`Decimal`]'s `to_pickle` does, without building a [`Decimal`] (for
 /// other crates' decimals) and, where the str is short, without an
 /// allocation.
+#[cfg(feature = "rust_decimal")]
 pub(crate) fn write_finite(enc: &mut Encoder<'_>, negative: bool, coefficient: u128, exponent: i64) -> Result<()> {
     use fmt::Write as _;
     let mut digits = ShortText::new();
