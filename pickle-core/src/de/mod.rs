@@ -137,8 +137,9 @@ pub fn from_slice_owned_with<T: FromPickle<'static>>(bytes: &[u8], opts: DecodeO
 /// reader cannot rewind, the bytes read are kept meanwhile (memory the size
 /// of the pickle, less than the graph), so that a pickle streaming cannot
 /// follow (the list sits in a tuple, or holds itself) is decoded again from
-/// them and the rest of the reader. The kept bytes count against the
-/// allocation budget ([`Limits`]): past it nothing more is kept, and if
+/// them and the rest of the reader. The kept bytes are held to the
+/// allocation budget ([`Limits`]) on their own, apart from what the graph
+/// and the result are charged: past it nothing more is kept, and if
 /// streaming then gives up, decoding fails with
 /// [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded) at the byte
 /// where keeping stopped.
