@@ -252,15 +252,6 @@ impl<R: io::Read> ReaderInput<R> {
         self.frame_end - self.frame_pos
     }
 
-    /// Reads exactly `n` bytes from the reader into `buf`, growing it in steps.
-    fn read_exact_into(reader: &mut R, buf: &mut Vec<u8>, n: usize) -> Result<(), Short> {
-        buf.clear();
-        let mut end = 0;
-        let result = Self::read_exact_at(reader, buf, &mut end, n);
-        buf.truncate(end);
-        result
-    }
-
     /// Reads exactly `n` bytes from the reader into `buf[*end..]`, moving
     /// `*end` past what arrived. `buf` grows (zeroed) in steps only where
     /// it is shorter than the bytes that arrive, so a reused buffer costs
@@ -309,10 +300,11 @@ impl<R: io::Read> ReaderInput<R> {
         self.scratch.clear();
         self.scratch.extend_from_slice(&self.frame[self.frame_pos..self.frame_end]);
         self.frame_pos = self.frame_end;
-        let mut rest = Vec::new();
-        let got = Self::read_exact_into(&mut self.reader, &mut rest, n - framed);
-        self.scratch.extend_from_slice(&rest);
-        self.pos += self.scratch.len() as u64;
+        // The rest is read straight behind the frame's bytes.
+        let mut end = framed;
+        let got = Self::read_exact_at(&mut self.reader, &mut self.scratch, &mut end, n - framed);
+        self.scratch.truncate(end);
+        self.pos += end as u64;
         got?;
         Ok(Chunk::Scratch(&self.scratch))
     }
@@ -437,9 +429,9 @@ pub(crate) enum Src<'s, 'a> {
     Reader(ReaderInput<Tee<'s>>),
 }
 
-/// A reader that keeps a copy of every byte it reads.
-/// What it keeps stays within the allocation budget for the bytes read:
-/// past it, it keeps nothing more and notes where it stopped.
+/// A reader that keeps a copy of every byte it reads. What it keeps stays
+/// within the allocation budget for the bytes read: past it, it keeps
+/// nothing more and notes where it stopped.
 pub(crate) struct Tee<'s> {
     inner: &'s mut dyn io::Read,
     kept: Vec<u8>,

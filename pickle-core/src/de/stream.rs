@@ -305,6 +305,7 @@ fn run<'a>(src: &mut Source<'_, 'a>, opts: &DecodeOptions, sink: &mut dyn Sink<'
         Src::Reader(input) => go(input, None, opts, sink),
     }
 }
+
 /// Decodes a pickle whose root is a list into a `Vec<T>`, streaming its
 /// items. `None` when streaming gave up: the caller decodes the whole graph.
 pub(crate) fn vec_from_stream<'a, T: FromPickle<'a>>(
