@@ -4,7 +4,7 @@
 #
 #   bash scripts/callgrind.sh WORKLOAD OP [SCALE]
 #
-# WORKLOAD is a bench workload (a, b, c, d, h); OP is enc, dec, value,
+# WORKLOAD is a bench workload (a, b, c, d, e, h); OP is enc, dec, value,
 # serde-enc or serde-dec. The count is that of a run doing OP once minus a
 # run that only builds the same data (and, for a decode, encodes it),
 # divided by the items. KEEP=DIR keeps both callgrind files in DIR.
@@ -22,7 +22,7 @@ else
 fi
 count() {
     valgrind --tool=callgrind --callgrind-out-file="$out/$1.out" "$bin" count "$workload" "$1" "$scale" \
-        2>"$out/$1.err" >"$out/$1.items"
+        2>"$out/$1.err" >"$out/$1.items" || { cat "$out/$1.err" >&2; exit 1; }
     grep -m1 '^summary:' "$out/$1.out" | awk '{print $2}'
 }
 case $op in

@@ -85,12 +85,17 @@ pub fn main() -> Result<(), Error> {
             let n = data.len();
             run(data, n, &op)?
         }
+        "e" => {
+            let data = workloads::shared(s);
+            let n = data.len();
+            run(data, n, &op)?
+        }
         "h" => {
             let data: Vec<Record> = workloads::records(s);
             let n = data.len();
             run_ours(data, n, &op)?
         }
-        other => return Err(format!("no counted workload {other}: a, b, c, d or h").into()),
+        other => return Err(format!("no counted workload {other}: a, b, c, d, e or h").into()),
     };
     println!("{items}");
     Ok(())

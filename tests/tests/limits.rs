@@ -165,6 +165,51 @@ fn max_depth_counts_stack_items_and_marks() {
     expect_ok(&ints(8), ten);
 }
 
+/// A typed root list of `Rc`s whose later batches fetch one shared item
+/// again and again is read in runs of fetches (the direct path); the depth
+/// and container limits stop it where the usual path stops, at the same
+/// byte.
+#[test]
+fn runs_of_shared_items_stop_at_the_limits_where_the_usual_path_does() {
+    use std::rc::Rc;
+    // PROTO 4, EMPTY_LIST, a first batch holding the shared list (memo 0),
+    // then a batch of `n` BINGETs of it from byte 12 on.
+    let refs = |n: usize| {
+        let mut bytes = b"\x80\x04](]\x94(K\x07ee(".to_vec();
+        bytes.extend(b"h\x00".repeat(n));
+        bytes.extend(b"e.");
+        bytes
+    };
+    let typed = |bytes: &[u8], limits: Limits| {
+        let slice = pickle_core::from_slice_with::<Vec<Rc<Vec<i64>>>>(bytes, opts(limits));
+        let reader = pickle_core::from_reader_with::<_, Vec<Rc<Vec<i64>>>>(bytes, opts(limits));
+        [("from_slice", slice), ("from_reader", reader)]
+    };
+    // Root, MARK and eight fetches fill ten slots: the ninth, at byte 12 +
+    // 2 * 8, is refused.
+    let ten = Limits::DEFAULT.max_depth(10);
+    for (entry, got) in typed(&refs(9), ten) {
+        let err = got.expect_err(entry);
+        assert_eq!((err.kind(), err.offset()), (ErrorKind::LimitExceeded, Some(28)), "{entry}: {err}");
+    }
+    expect_err(&refs(9), ten, ErrorKind::LimitExceeded, 28, "nesting too deep at byte 28");
+    for (entry, got) in typed(&refs(8), ten) {
+        let got = got.expect(entry);
+        assert_eq!(got.len(), 9, "{entry}");
+        assert!(got.iter().all(|x| Rc::ptr_eq(x, &got[0]) && **x == [7]), "{entry}");
+    }
+    // A batch of five fetches is over a container limit of four; the APPENDS
+    // that closes it, at byte 22, is refused.
+    let four = Limits::DEFAULT.max_container_len(4);
+    for (entry, got) in typed(&refs(5), four) {
+        let err = got.expect_err(entry);
+        assert_eq!((err.kind(), err.offset()), (ErrorKind::LimitExceeded, Some(22)), "{entry}: {err}");
+    }
+    for (entry, got) in typed(&refs(4), four) {
+        assert_eq!(got.expect(entry).len(), 5, "{entry}");
+    }
+}
+
 /// A reader that streams a root list keeps the bytes it reads, to decode
 /// again if streaming gives up; what it keeps stays within the budget.
 #[test]

@@ -94,6 +94,17 @@ fn shared_items_stay_shared_when_streamed() {
         let got: Vec<Rc<Vec<i64>>> = pickle_core::from_slice(&bytes).expect("decodes");
         assert!(Rc::ptr_eq(&got[0], &got[2]) && Rc::ptr_eq(&got[0], &got[3]), "protocol {p}");
         assert!(!Rc::ptr_eq(&got[0], &got[1]));
+        // Batches of nothing but fetches of one item (read in runs), broken
+        // by another item, and fetches of two items in turn.
+        let bytes = python_pickle("(lambda x, y: [x] * 2500 + [[9]] + [x] * 2500 + [x, y] * 700)([1, 2], [3])", p);
+        let got = agree::<Vec<Rc<Vec<i64>>>>(&bytes, &format!("runs p{p}")).expect("decodes");
+        assert_eq!(got.len(), 6401);
+        let (x, y) = (&got[0], &got[5002]);
+        assert_eq!((&**x, &*got[2500], &**y), (&vec![1, 2], &vec![9], &vec![3]), "protocol {p}");
+        for (i, item) in got.iter().enumerate() {
+            let other = i == 2500 || (i > 5001 && i % 2 == 0);
+            assert!(Rc::ptr_eq(item, if i > 5001 && other { y } else { x }) != (i == 2500), "protocol {p}: item {i}");
+        }
     }
     // Our own pickles do not memoize unshared items, so streaming frees
     // each batch's nodes; sharing across batches must survive that.

@@ -181,6 +181,14 @@ impl<'a> FromPickle<'a> for String {
     fn from_input_str(s: &'a str) -> Option<Self> {
         Some(s.to_owned())
     }
+
+    #[inline(always)]
+    fn from_direct(rd: &mut Direct<'_, '_, 'a>) -> Option<Self> {
+        match rd.short_text() {
+            Some(s) => Some(s.to_owned()),
+            None => rd.scalar(),
+        }
+    }
 }
 
 impl<'a> FromPickle<'a> for &'a str {

@@ -163,13 +163,45 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
         room: usize,
     ) -> Option<DirectBatch> {
         let VecSink { out, last, cache, limits, tries } = self;
+        // The item the last element was converted from, while known: a
+        // fetch of it again is repeated, as `items` repeats one.
+        let mut ended = *last;
         let done = tries.run(value, root, limits, cache, bytes, memo, |cache, reached| {
             let mut cx = Context::with_cache(value, root, limits, std::mem::take(cache));
             let (start, charged) = (out.len(), cx.charged_so_far());
             let mut rd = Direct::new(bytes, memo, reached, &mut cx, room, limits);
             let mut taken = false;
+            // Only a type that shares repeats: any other reads a fetch as
+            // it reads any item.
+            let mut prev = last.filter(|_| out.last().and_then(T::repeat).is_some());
             // The usual path checks the batch against the container limit.
-            while rd.fits(out.len() - start + 1) && rd.hold(1).is_some() {
+            loop {
+                if let Some(p) = prev
+                    && rd.peek().is_some()
+                {
+                    let n = rd.fetch_run(p, rd.room_in(out.len() - start));
+                    if n > 0 {
+                        if rd.reserve(out, n).is_none() {
+                            break;
+                        }
+                        let Some(shared) = out.last().and_then(T::repeat) else { break };
+                        let len = out.len() + n;
+                        out.extend(std::iter::repeat_n((), n - 1).map_while(|()| T::repeat(&shared)));
+                        out.push(shared);
+                        if out.len() != len {
+                            break;
+                        }
+                        if rd.peek() == Some(op::APPENDS) {
+                            taken = true;
+                            break;
+                        }
+                        continue;
+                    }
+                }
+                if !(rd.fits(out.len() - start + 1) && rd.hold(1).is_some()) {
+                    break;
+                }
+                prev = None;
                 let Some(t) = rd.read::<T>() else { break };
                 if rd.reserve(out, 1).is_none() {
                     break;
@@ -187,10 +219,11 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
                 cx.uncharge_to(charged);
             }
             *cache = cx.into_cache();
+            ended = prev;
             (taken.then_some(done), at_memo)
         });
         if done.is_some() {
-            *last = None;
+            *last = ended;
         }
         done
     }

@@ -122,6 +122,10 @@ pub struct Encoder<'w> {
     /// and lengths) and its memo index: a list of one derived type names
     /// the same class again and again.
     last_class: (MemoKey, u32),
+    /// The last shared value (`Rc`, `Arc`, a shared `Value` node) found in
+    /// or added to the memo, by address, and its index: a list of
+    /// references to one value looks it up with a compare.
+    last_shared: (usize, u32),
     /// The next memo index: the memo holds identities and module names.
     memo_next: u32,
     /// Module names of STACK_GLOBAL already memoized, by content, as
@@ -177,6 +181,7 @@ impl<'w> Encoder<'w> {
             memo: AddrMap::default(),
             statics: [NO_STATIC; STATIC_CACHE],
             last_class: (MemoKey::Addr(0), u32::MAX),
+            last_shared: (0, 0),
             memo_next: 0,
             modules: HashMap::new(),
             sink,
@@ -426,13 +431,27 @@ impl<'w> Encoder<'w> {
     /// the value is written by `write` and memoized; afterwards it is a memo
     /// reference. `identity` must stay unique for the whole encode (an
     /// allocation that lives that long, a `'static` item).
+    #[inline]
     pub(crate) fn write_shared(
         &mut self,
         identity: *const (),
         write: impl FnOnce(&mut Self) -> Result<()>,
     ) -> Result<()> {
-        let key = MemoKey::Addr(identity as usize);
+        // No value lives at address 0: the cache starts empty.
+        let addr = identity as usize;
+        if self.last_shared.0 == addr && addr != 0 {
+            self.write_get(self.last_shared.1);
+            return Ok(());
+        }
+        self.write_shared_first(addr, write)
+    }
+
+    /// [`write_shared`](Encoder::write_shared) past its cache.
+    #[inline(never)]
+    fn write_shared_first(&mut self, addr: usize, write: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        let key = MemoKey::Addr(addr);
         if let Some(idx) = self.memo_get(key) {
+            self.last_shared = (addr, idx);
             self.write_get(idx);
             return Ok(());
         }
@@ -443,7 +462,10 @@ impl<'w> Encoder<'w> {
             self.write_get(idx);
             return Ok(());
         }
-        self.memoize(key)
+        let idx = self.memoize_top()?;
+        self.memo.insert(key, idx);
+        self.last_shared = (addr, idx);
+        Ok(())
     }
 
     // ----- scalars -------------------------------------------------------

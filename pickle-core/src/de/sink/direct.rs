@@ -238,6 +238,19 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
         }
     }
 
+    /// The text of a SHORT_BINUNICODE here, charged as if copied, read with
+    /// no other check (as [`float`](Direct::float) reads a BINFLOAT).
+    #[inline(always)]
+    pub fn short_text(&mut self) -> Option<&'a str> {
+        let [op::SHORT_BINUNICODE, n, ref rest @ ..] = *self.rest else { return None };
+        let n = usize::from(n);
+        let s = Scalar::text(rest.get(..n)?)?;
+        self.charge(n)?;
+        self.rest = &rest[n..];
+        self.after_value();
+        Some(s)
+    }
+
     /// A BININT1, BININT2 or BININT here, as [`float`](Direct::float) reads
     /// a BINFLOAT.
     #[inline(always)]
@@ -279,6 +292,37 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
         let item = (*self.memo.dense.get(key)?)?;
         self.rest = &self.rest[width..];
         Some(item)
+    }
+
+    /// Consumes a run of BINGETs or LONG_BINGETs here that fetch `item`, at
+    /// most `max` of them and as many as the stack has room for, taking a
+    /// stack slot for each: how many. A FRAME ends the run.
+    #[inline]
+    pub(crate) fn fetch_run(&mut self, item: Item, max: usize) -> usize {
+        fn count<const W: usize>(rest: &[u8], max: usize) -> usize {
+            let (chunks, _) = rest.as_chunks::<W>();
+            chunks.iter().take(max).take_while(|c| **c == chunks[0]).count()
+        }
+        let (key, width) = match *self.rest {
+            [op::BINGET, k, ..] => (usize::from(k), 2),
+            [op::LONG_BINGET, a, b, c, d, ..] => (u32::from_le_bytes([a, b, c, d]) as usize, 5),
+            _ => return 0,
+        };
+        if self.memo.dense.get(key) != Some(&Some(item)) {
+            return 0;
+        }
+        let max = max.min(self.room);
+        let n = if width == 2 { count::<2>(self.rest, max) } else { count::<5>(self.rest, max) };
+        self.rest = &self.rest[n * width..];
+        self.room -= n;
+        n
+    }
+
+    /// How many more items a container of `len` can take within the
+    /// container limit.
+    #[inline]
+    pub(crate) fn room_in(&self, len: usize) -> usize {
+        self.max_len.saturating_sub(len)
     }
 
     /// The global that a memo fetch here gives, consuming it.
