@@ -427,7 +427,28 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
                 self.release(1 + out.len() - start);
                 continue;
             }
-            // `item APPEND`, or the list ended and this is what follows it.
+            // `item APPEND`, or the list ended and this is what follows it:
+            // at once if that takes from the stack rather than pushing.
+            if matches!(
+                self.peek(),
+                None | Some(
+                    op::SETITEMS
+                        | op::SETITEM
+                        | op::APPENDS
+                        | op::APPEND
+                        | op::TUPLE1
+                        | op::TUPLE2
+                        | op::TUPLE3
+                        | op::TUPLE
+                        | op::BUILD
+                        | op::STOP
+                        | op::REDUCE
+                        | op::NEWOBJ
+                        | op::POP
+                )
+            ) {
+                break;
+            }
             let (save, charged) = (self.rest, self.cx.charged_so_far());
             if self.fits(out.len() + 1)
                 && let Some(t) = self.read::<T>()
