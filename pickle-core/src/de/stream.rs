@@ -163,16 +163,15 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
         room: usize,
     ) -> Option<DirectBatch> {
         let VecSink { out, last, cache, limits, tries } = self;
-        // The item the last element was converted from, while known: a
-        // fetch of it again is repeated, as `items` repeats one.
-        let mut ended = *last;
-        let done = tries.run(value, root, limits, cache, bytes, memo, |cache, reached| {
+        tries.run(value, root, limits, cache, bytes, memo, |cache, reached| {
             let mut cx = Context::with_cache(value, root, limits, std::mem::take(cache));
             let (start, charged) = (out.len(), cx.charged_so_far());
             let mut rd = Direct::new(bytes, memo, reached, &mut cx, room, limits);
             let mut taken = false;
-            // Only a type that shares repeats: any other reads a fetch as
-            // it reads any item.
+            // The item the last element was converted from, while known: a
+            // fetch of it again is repeated, as `items` repeats one. Only a
+            // type that shares repeats: any other reads a fetch as it reads
+            // any item.
             let mut prev = last.filter(|_| out.last().and_then(T::repeat).is_some());
             // The usual path checks the batch against the container limit.
             loop {
@@ -219,13 +218,11 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
                 cx.uncharge_to(charged);
             }
             *cache = cx.into_cache();
-            ended = prev;
+            if taken {
+                *last = prev;
+            }
             (taken.then_some(done), at_memo)
-        });
-        if done.is_some() {
-            *last = ended;
-        }
-        done
+        })
     }
 
     fn forget_from(&mut self, floor: usize) {

@@ -284,14 +284,21 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
     #[inline]
     pub fn memo_item(&mut self) -> Option<Item> {
         self.peek()?;
+        let (item, width) = self.fetched()?;
+        self.rest = &self.rest[width..];
+        Some(item)
+    }
+
+    /// The dense memo's item that the BINGET or LONG_BINGET here fetches,
+    /// and the fetch's width; nothing consumed.
+    #[inline(always)]
+    fn fetched(&self) -> Option<(Item, usize)> {
         let (key, width) = match *self.rest {
             [op::BINGET, k, ..] => (usize::from(k), 2),
             [op::LONG_BINGET, a, b, c, d, ..] => (u32::from_le_bytes([a, b, c, d]) as usize, 5),
             _ => return None,
         };
-        let item = (*self.memo.dense.get(key)?)?;
-        self.rest = &self.rest[width..];
-        Some(item)
+        Some(((*self.memo.dense.get(key)?)?, width))
     }
 
     /// Consumes a run of BINGETs or LONG_BINGETs here that fetch `item`, at
@@ -303,14 +310,10 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
             let (chunks, _) = rest.as_chunks::<W>();
             chunks.iter().take(max).take_while(|c| **c == chunks[0]).count()
         }
-        let (key, width) = match *self.rest {
-            [op::BINGET, k, ..] => (usize::from(k), 2),
-            [op::LONG_BINGET, a, b, c, d, ..] => (u32::from_le_bytes([a, b, c, d]) as usize, 5),
+        let width = match self.fetched() {
+            Some((fetched, width)) if fetched == item => width,
             _ => return 0,
         };
-        if self.memo.dense.get(key) != Some(&Some(item)) {
-            return 0;
-        }
         let max = max.min(self.room);
         let n = if width == 2 { count::<2>(self.rest, max) } else { count::<5>(self.rest, max) };
         self.rest = &self.rest[n * width..];
@@ -428,25 +431,9 @@ impl<'r, 'c, 'a> Direct<'r, 'c, 'a> {
                 continue;
             }
             // `item APPEND`, or the list ended and this is what follows it:
-            // at once if that takes from the stack rather than pushing.
-            if matches!(
-                self.peek(),
-                None | Some(
-                    op::SETITEMS
-                        | op::SETITEM
-                        | op::APPENDS
-                        | op::APPEND
-                        | op::TUPLE1
-                        | op::TUPLE2
-                        | op::TUPLE3
-                        | op::TUPLE
-                        | op::BUILD
-                        | op::STOP
-                        | op::REDUCE
-                        | op::NEWOBJ
-                        | op::POP
-                )
-            ) {
+            // at once if that takes from the stack (pickletools' table), as
+            // nothing that starts an item does.
+            if self.peek().and_then(op::info).is_none_or(|info| !info.before.is_empty()) {
                 break;
             }
             let (save, charged) = (self.rest, self.cx.charged_so_far());
