@@ -107,6 +107,82 @@ else:
     assert_eq!(String::from_utf8(pickle_test_support::run_ok(cmd, recoded.as_bytes())).unwrap().trim(), "ok");
 }
 
+/// An object its own `__reduce__` arguments reach: CPython writes the
+/// object inside its arguments, then `f args REDUCE POP GET`, dropping the
+/// second copy. With arguments `(obj, x)` that is also the shape of a
+/// `state_setter` call; the GET of an object made by the same call tells
+/// them apart, so `bag` gets no state. Proptest found it: the round trip
+/// gave the object a `state=None` it never had.
+#[test]
+fn an_object_reached_from_its_own_reduce_arguments_is_not_read_as_a_state_setter() {
+    let script = r#"
+import pickle, sys, types
+mod = types.ModuleType("cycle_mod"); sys.modules["cycle_mod"] = mod
+class Node:
+    def __init__(self, child, tag):
+        self.child, self.tag = child, tag
+    def __reduce__(self):
+        return (Node, (self.child, self.tag))
+class Bag:
+    def __init__(self):
+        self.items = {}
+    def __setitem__(self, k, v):
+        self.items[k] = v
+    def __reduce__(self):
+        return (Bag, (), None, None, iter(self.items.items()))
+Node.__module__ = Bag.__module__ = "cycle_mod"
+mod.Node, mod.Bag = Node, Bag
+if sys.argv[1] == "dump":
+    bag = Bag(); root = Node(bag, None); bag[None] = root
+    for p in range(6):
+        print(pickle.dumps(root, p).hex())
+    # Protocol 5 again, its frame split between the last POP and the GET.
+    import pickletools, struct
+    data = pickle.dumps(root, 5)
+    ops = list(pickletools.genops(data))
+    frame_end = ops[1][2] + 9
+    body = data[ops[1][2] + 9:]
+    cut = [pos for op, _, pos in ops if op.name == "POP"][-1] + 1 - frame_end
+    split = data[:ops[1][2]] + b"".join(
+        b"\x95" + struct.pack("<Q", len(part)) + part for part in (body[:cut], body[cut:])
+    )
+    assert pickle.loads(split).child.items[None] is not None
+    print(split.hex())
+else:
+    n = 0
+    for line in sys.stdin.read().split():
+        r = pickle.loads(bytes.fromhex(line))
+        assert type(r) is Node and r.tag is None and type(r.child) is Bag, vars(r)
+        assert list(r.child.items) == [None] and r.child.items[None] is r, r.child.items
+        n += 1
+    print(n)
+"#;
+    let mut cmd = common::python();
+    cmd.arg("-c").arg(script).arg("dump");
+    let dumped = String::from_utf8(pickle_test_support::run_ok(cmd, b"")).unwrap();
+    let mut recoded = String::new();
+    // Lines 0-5 are protocols 0-5; line 6 is protocol 5 with a split frame.
+    for (p, line) in dumped.lines().enumerate() {
+        let bytes = pickle_test_support::unhex(line);
+        let value: pickle_core::Value = pickle_core::from_slice(&bytes).unwrap();
+        let root = value.as_object(value.root()).unwrap();
+        assert_eq!(value.as_global(root.class).map(|g| g.name.as_ref()), Some("Node"), "p{p}");
+        let bag = value.as_object(root.args[0]).unwrap();
+        assert!(bag.state.is_none() && bag.state_setter.is_none(), "p{p}: {bag:?}");
+        assert_eq!(bag.dict_items, [(pickle_core::Item::None, value.root())], "p{p}");
+        for q in 0..=5u8 {
+            let ours = pickle_core::to_vec_with(&value, pickle_core::EncodeOptions::default().protocol(q)).unwrap();
+            let back: pickle_core::Value = pickle_core::from_slice(&ours).unwrap();
+            assert_eq!(back, value, "p{p} -> q{q}");
+            recoded.push_str(&pickle_test_support::hex(&ours));
+            recoded.push('\n');
+        }
+    }
+    let mut cmd = common::python();
+    cmd.arg("-c").arg(script).arg("check");
+    assert_eq!(String::from_utf8(pickle_test_support::run_ok(cmd, recoded.as_bytes())).unwrap().trim(), "42");
+}
+
 /// Fuzzing found it: a GLOBAL named `.` decodes (CPython would fail only
 /// at import), but below protocol 4 it would be written as getattr chains
 /// with empty names, which decoding refuses. Writing it there is

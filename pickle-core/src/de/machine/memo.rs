@@ -83,6 +83,9 @@ impl<'a> Machine<'a, '_> {
                 if self.is_stream_root(item) {
                     self.leave_stream()?;
                 }
+                if self.setter_call.is_some() {
+                    self.copy_dropped(item, at);
+                }
                 self.push(item, at)
             }
             None => Err(missing_memo(code, key, at)),

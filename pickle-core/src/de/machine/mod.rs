@@ -22,7 +22,7 @@ use crate::format::compat;
 use crate::format::opcodes::{self as op, name as op_name};
 use crate::format::text::{self, IntError, ParsedInt, PyText};
 use crate::options::{DecodeOptions, PersistentIds, StringEncoding};
-use crate::value::{Construct, Global, Item, Node, Object, Value};
+use crate::value::{Construct, Global, Item, Node, NodeId, Object, Value};
 use args::{decimal_key, name_line, pairs_of, py2_string};
 use errors::{describe_byte, err, int_text_error, missing_memo, short, too_long, underflow, wrong_target};
 use memo::Memo;
@@ -50,6 +50,10 @@ pub(crate) struct Machine<'a, 'o> {
     /// The node the last REDUCE made and the memo writes then: a POP right
     /// after it (nothing memoized since) may be a `state_setter` call.
     last_reduce: Option<(usize, u64)>,
+    /// The last `state_setter` call recorded: the offset of the opcode
+    /// after its POP, the call's node and the object it set. See
+    /// `copy_dropped`.
+    setter_call: Option<(u64, NodeId, NodeId)>,
     /// Streams the root container's items to a sink; see stream.rs.
     stream: Option<Stream<'o, 'a>>,
     /// Reused buffer for items on their way to the sink.
@@ -98,6 +102,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             buffers: 0,
             memo_writes: 0,
             last_reduce: None,
+            setter_call: None,
             stream: None,
             scratch: Vec::new(),
             trace: None,
@@ -720,7 +725,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                         self.marks.pop();
                     } else {
                         let popped = self.pop(code, at)?;
-                        self.state_setter_call(popped);
+                        self.state_setter_call(popped, at);
                     }
                 }
                 op::POP_MARK => {
@@ -749,6 +754,12 @@ impl<'a, 'o> Machine<'a, 'o> {
                 op::FRAME => {
                     let n = u64::from_le_bytes(Self::arg::<8, _>(input, code, at)?);
                     input.frame(n).map_err(|s| short(s, code, at, Some(n)))?;
+                    // A frame's header between a POP and the GET after it.
+                    if let Some((next, ..)) = &mut self.setter_call
+                        && *next == at
+                    {
+                        *next = at + 9;
+                    }
                     if self.stream.is_some() {
                         self.direct_batch(input)?;
                     }
@@ -1065,7 +1076,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// `state_setter(obj, state)` REDUCE then POP, what CPython writes for
     /// the sixth item of a `__reduce__`: recorded on `obj` as its state and
     /// its setter (the call's own node stays unreachable).
-    fn state_setter_call(&mut self, popped: Item) {
+    fn state_setter_call(&mut self, popped: Item, at: u64) {
         let Item::Node(call) = popped else { return };
         if self.last_reduce != Some((call.index(), self.memo_writes)) || call.index() + 1 != self.value.node_count() {
             return;
@@ -1077,8 +1088,44 @@ impl<'a, 'o> Machine<'a, 'o> {
             Some(Node::Object(obj)) if obj.state.is_none() && obj.state_setter.is_none() => {
                 obj.state = Some(state);
                 obj.state_setter = Some(setter);
+                if let Item::Node(target) = target {
+                    self.setter_call = Some((at + 1, call, target));
+                }
             }
             _ => {}
+        }
+    }
+
+    /// Undoes the `state_setter` call recorded at the POP just before this
+    /// GET (at `at`) when the GET fetches an object made by the same call:
+    /// the POP then dropped a second copy of an object that its own
+    /// arguments reached and memoized, and the GET fetches the first, as
+    /// CPython's save_reduce writes it (`f args REDUCE POP GET`).
+    #[cold]
+    fn copy_dropped(&mut self, fetched: Item, at: u64) {
+        let Some((next, call, target)) = self.setter_call.take() else { return };
+        if next != at {
+            return;
+        }
+        let (Some(Node::Object(copy)), Some(Node::Object(made))) =
+            (self.value.get(Item::Node(call)), self.value.get(fetched))
+        else {
+            return;
+        };
+        let same = |p: Item, q: Item| match (p, q) {
+            (Item::Float(x), Item::Float(y)) => x.to_bits() == y.to_bits(),
+            _ => p == q || matches!((self.value.as_global(p), self.value.as_global(q)), (Some(g), Some(h)) if g == h),
+        };
+        if made.construct != Construct::Call
+            || !same(made.class, copy.class)
+            || made.args.len() != copy.args.len()
+            || !made.args.iter().zip(&copy.args).all(|(&p, &q)| same(p, q))
+        {
+            return;
+        }
+        if let Some(Node::Object(obj)) = self.value.get_mut(Item::Node(target)) {
+            obj.state = None;
+            obj.state_setter = None;
         }
     }
 
