@@ -229,6 +229,33 @@ fn int_lists_through_a_writer_are_the_same_bytes() {
     same_bytes_every_way("i64 wide only", &(0..30_000i64).map(|i| i64::MIN + i).collect::<Vec<i64>>());
 }
 
+/// The list writer of `Rc`s and `Arc`s copies a run of references to the
+/// value written last as copies of one memo fetch: the bytes are those of
+/// the item-by-item path, frames, batches, BINGET and LONG_BINGET (memo
+/// index 256 and up) included.
+#[test]
+fn shared_lists_through_a_writer_are_the_same_bytes() {
+    let a = Rc::new(vec![1i64, 2, 3]);
+    let b = Rc::new(vec![4i64]);
+    same_bytes_every_way("one Rc, 40000 times (several frames)", &vec![a.clone(); 40_000]);
+    // Runs of every length from 1 to 60, switching between two values.
+    let runs: Vec<Rc<Vec<i64>>> =
+        (1..=60).flat_map(|n| std::iter::repeat_n(if n % 2 == 0 { a.clone() } else { b.clone() }, n)).collect();
+    same_bytes_every_way("runs of two Rcs", &runs);
+    // 300 distinct values first: fetches of the later ones are LONG_BINGETs.
+    let many: Vec<Rc<Vec<i64>>> = (0..300).map(|i| Rc::new(vec![i])).collect();
+    let mut wide = many.clone();
+    for (k, rc) in many.iter().enumerate().rev().step_by(37) {
+        wide.extend(std::iter::repeat_n(rc.clone(), 500 + k));
+        wide.push(a.clone());
+    }
+    same_bytes_every_way("runs fetched by BINGET and LONG_BINGET", &wide);
+    let text: Arc<str> = Arc::from("shared text");
+    let arcs: Vec<Arc<str>> =
+        (0..5000).map(|i| if i % 1500 == 7 { Arc::from("other") } else { text.clone() }).collect();
+    same_bytes_every_way("Arc<str> runs", &arcs);
+}
+
 fn str_cases() -> Vec<Case> {
     vec![
         case("String", String::from("hello"), "'hello'"),

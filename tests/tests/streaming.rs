@@ -106,6 +106,41 @@ fn shared_items_stay_shared_when_streamed() {
             assert!(Rc::ptr_eq(item, if i > 5001 && other { y } else { x }) != (i == 2500), "protocol {p}: item {i}");
         }
     }
+    // Batches that open with a run of fetches of the item the last one
+    // ended with (the direct path reads such a run at once), of every length
+    // from 1 to 12, then the other item to the batch's end; each followed by
+    // a batch of the other item only (which the direct path takes, so that
+    // it goes on trying). After a batch of 1000 other lists or none, so that
+    // the fetches are LONG_BINGETs or BINGETs where CPython memoizes every
+    // list.
+    for (prefix, p) in [0, 1000].into_iter().flat_map(|n| (0..=5).map(move |p| (n, p))) {
+        let expr = format!(
+            "(lambda x, y: [[i] for i in range({prefix})] + [x] * 1000 + [z for i, k in enumerate(range(1, 13)) \
+             for z in [(x, y)[i % 2]] * k + [(y, x)[i % 2]] * (2000 - k)])([1, 2], [3])"
+        );
+        let got =
+            agree::<Vec<Rc<Vec<i64>>>>(&python_pickle(&expr, p), &format!("runs {prefix} p{p}")).expect("decodes");
+        assert_eq!(got.len(), prefix + 25_000, "protocol {p}");
+        let (x, y) = (&got[prefix], &got[prefix + 1999]);
+        assert_eq!((&**x, &**y), (&vec![1, 2], &vec![3]), "protocol {p}");
+        for (i, item) in got[prefix..].iter().enumerate() {
+            // Which of the 12 (run, rest) pairs of batches, and how far in.
+            let (pair, at) = ((i.max(1000) - 1000) / 2000, (i.max(1000) - 1000) % 2000);
+            let is_x = i < 1000 || ((pair % 2 == 0) == (at <= pair));
+            assert!(Rc::ptr_eq(item, if is_x { x } else { y }), "prefix {prefix}, protocol {p}: item {i}");
+        }
+    }
+    // The first batch the direct path tries opens with a run of x whose
+    // length is a multiple of the four fetches compared at once, then y.
+    for (k, p) in [4, 8, 12].into_iter().flat_map(|k| (0..=5).map(move |p| (k, p))) {
+        let expr = format!("(lambda x, y: [y] + [x] * {} + [y] * {})([1, 2], [3])", 999 + k, 1000 - k);
+        let got = agree::<Vec<Rc<Vec<i64>>>>(&python_pickle(&expr, p), &format!("run of {k} p{p}")).expect("decodes");
+        let (x, y) = (&got[1], &got[0]);
+        for (i, item) in got.iter().enumerate() {
+            let is_x = i > 0 && i < 1000 + k;
+            assert!(Rc::ptr_eq(item, if is_x { x } else { y }), "run of {k}, protocol {p}: item {i}");
+        }
+    }
     // Our own pickles do not memoize unshared items, so streaming frees
     // each batch's nodes; sharing across batches must survive that.
     let one = Rc::new(vec![1i64, 2, 3]);

@@ -80,6 +80,16 @@ pub trait FromPickle<'a>: Sized {
         None
     }
 
+    /// Appends `n` more references to what `previous` was built from (see
+    /// [`repeat`](FromPickle::repeat)), into room `out` already has: whether
+    /// all `n` were appended.
+    #[doc(hidden)]
+    fn repeat_into(previous: &Self, n: usize, out: &mut Vec<Self>) -> bool {
+        let len = out.len() + n;
+        out.extend(std::iter::repeat_n((), n).map_while(|()| Self::repeat(previous)));
+        out.len() == len
+    }
+
     /// Builds a `Vec<Self>`: from a list or tuple, except for `u8`, which also
     /// reads bytes and bytearray.
     #[doc(hidden)]

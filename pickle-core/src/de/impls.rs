@@ -341,6 +341,11 @@ impl<'a, T: FromPickle<'a> + 'static> FromPickle<'a> for Rc<T> {
     fn repeat(previous: &Self) -> Option<Self> {
         Some(Rc::clone(previous))
     }
+
+    fn repeat_into(previous: &Self, n: usize, out: &mut Vec<Self>) -> bool {
+        out.extend(std::iter::repeat_n(Rc::clone(previous), n));
+        true
+    }
 }
 
 impl<'a, T: FromPickle<'a> + Send + Sync + 'static> FromPickle<'a> for Arc<T> {
@@ -353,6 +358,11 @@ impl<'a, T: FromPickle<'a> + Send + Sync + 'static> FromPickle<'a> for Arc<T> {
 
     fn repeat(previous: &Self) -> Option<Self> {
         Some(Arc::clone(previous))
+    }
+
+    fn repeat_into(previous: &Self, n: usize, out: &mut Vec<Self>) -> bool {
+        out.extend(std::iter::repeat_n(Arc::clone(previous), n));
+        true
     }
 }
 

@@ -184,10 +184,7 @@ impl<'a, T: FromPickle<'a>> Sink<'a> for VecSink<'_, T> {
                             break;
                         }
                         let Some(shared) = out.last().and_then(T::repeat) else { break };
-                        let len = out.len() + n;
-                        out.extend(std::iter::repeat_n((), n - 1).map_while(|()| T::repeat(&shared)));
-                        out.push(shared);
-                        if out.len() != len {
+                        if !T::repeat_into(&shared, n, out) {
                             break;
                         }
                         if rd.peek() == Some(op::APPENDS) {

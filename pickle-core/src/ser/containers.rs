@@ -31,6 +31,66 @@ impl<'w> Encoder<'w> {
         })
     }
 
+    /// A list of shared values (`Rc`, `Arc`), byte for byte what
+    /// [`write_slice`](Encoder::write_slice) writes: a run of references to
+    /// the value written or fetched last (`last_shared`) is that many
+    /// copies of its memo fetch, copied in blocks rather than looked up one
+    /// by one. `addr` is an item's identity, `write` writes one item.
+    pub(crate) fn write_shared_slice<T>(
+        &mut self,
+        items: &[T],
+        addr: impl Fn(&T) -> usize,
+        write: impl Fn(&mut Self, &T) -> Result<()>,
+    ) -> Result<()> {
+        // Copies of one fetch's bytes, kept across batches: (memo index,
+        // width) of what `block` holds.
+        let mut block = [0u8; 1020];
+        let mut holds: Option<(u32, usize)> = None;
+        self.write_slice_batches(items, |enc, mut rest, marked| {
+            while let Some(first) = rest.first() {
+                let a = addr(first);
+                let same = if a != 0 && enc.last_shared.0 == a {
+                    rest.iter().position(|x| addr(x) != a).unwrap_or(rest.len())
+                } else {
+                    0
+                };
+                if same < 2 {
+                    write(enc, first)?;
+                    if marked {
+                        enc.boundary()?;
+                    }
+                    rest = &rest[1..];
+                    continue;
+                }
+                let (run, tail) = rest.split_at(same);
+                let idx = enc.last_shared.1;
+                let width = match holds {
+                    Some((held, width)) if held == idx => width,
+                    _ => {
+                        // The fetch's bytes, as write_get writes them.
+                        let start = enc.out.len();
+                        enc.write_get(idx);
+                        let width = enc.out.len() - start;
+                        for slot in block.chunks_exact_mut(width) {
+                            slot.copy_from_slice(&enc.out[start..]);
+                        }
+                        enc.out.truncate(start);
+                        holds = Some((idx, width));
+                        width
+                    }
+                };
+                let per = block.len() / width;
+                enc.write_runs(run, marked, width, |enc, part| {
+                    for chunk in part.chunks(per) {
+                        enc.out.extend_from_slice(&block[..chunk.len() * width]);
+                    }
+                })?;
+                rest = tail;
+            }
+            Ok(())
+        })
+    }
+
     /// A list of strs at protocol 4+, byte for byte what
     /// [`write_slice`](Encoder::write_slice) writes, with the short strs
     /// (SHORT_BINUNICODE) written inline in one loop.

@@ -325,11 +325,19 @@ impl<T: ToPickle + ?Sized> ToPickle for Rc<T> {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         enc.write_rc(self)
     }
+
+    fn slice_to_pickle(items: &[Self], enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_shared_slice(items, |rc| Rc::as_ptr(rc).cast::<()>() as usize, |enc, rc| enc.write_rc(rc))
+    }
 }
 
 impl<T: ToPickle + ?Sized> ToPickle for Arc<T> {
     fn to_pickle(&self, enc: &mut Encoder<'_>) -> Result<()> {
         enc.write_arc(self)
+    }
+
+    fn slice_to_pickle(items: &[Self], enc: &mut Encoder<'_>) -> Result<()> {
+        enc.write_shared_slice(items, |arc| Arc::as_ptr(arc).cast::<()>() as usize, |enc, arc| enc.write_arc(arc))
     }
 }
 
