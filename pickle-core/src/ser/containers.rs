@@ -49,21 +49,19 @@ impl<'w> Encoder<'w> {
         self.write_slice_batches(items, |enc, mut rest, marked| {
             while let Some(first) = rest.first() {
                 let a = addr(first);
-                let same = if a != 0 && enc.last_shared.0 == a {
-                    rest.iter().position(|x| addr(x) != a).unwrap_or(rest.len())
-                } else {
-                    0
-                };
-                if same < 2 {
+                // The memo index of the value written last, and how many
+                // items from here refer to it.
+                let run =
+                    enc.shared_hit(a).map(|idx| (idx, rest.iter().position(|x| addr(x) != a).unwrap_or(rest.len())));
+                let Some((idx, same @ 2..)) = run else {
                     write(enc, first)?;
                     if marked {
                         enc.boundary()?;
                     }
                     rest = &rest[1..];
                     continue;
-                }
+                };
                 let (run, tail) = rest.split_at(same);
-                let idx = enc.last_shared.1;
                 let width = match holds {
                     Some((held, width)) if held == idx => width,
                     _ => {

@@ -437,13 +437,20 @@ impl<'w> Encoder<'w> {
         identity: *const (),
         write: impl FnOnce(&mut Self) -> Result<()>,
     ) -> Result<()> {
-        // No value lives at address 0: the cache starts empty.
         let addr = identity as usize;
-        if self.last_shared.0 == addr && addr != 0 {
-            self.write_get(self.last_shared.1);
+        if let Some(idx) = self.shared_hit(addr) {
+            self.write_get(idx);
             return Ok(());
         }
         self.write_shared_first(addr, write)
+    }
+
+    /// The memo index of the shared value at `addr` when it is the one
+    /// found in or added to the memo last.
+    #[inline(always)]
+    pub(crate) fn shared_hit(&self, addr: usize) -> Option<u32> {
+        // No value lives at address 0: the cache starts empty.
+        (self.last_shared.0 == addr && addr != 0).then_some(self.last_shared.1)
     }
 
     /// [`write_shared`](Encoder::write_shared) past its cache.
